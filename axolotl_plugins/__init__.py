@@ -1,0 +1,1 @@
+"""Axolotl integration of artificial-needles."""

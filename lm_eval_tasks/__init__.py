@@ -1,0 +1,1 @@
+"""lm-evaluation-harness task folders of artificial-needles (see each family README)."""

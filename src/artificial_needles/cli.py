@@ -1,0 +1,199 @@
+"""Command line: ``artificial-needles generate | list | validate | tasks-path | eval``."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from typing import Any
+
+from artificial_needles.errors import NeedlesError
+
+
+def _parse_set(items: list[str]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for item in items:
+        key, sep, raw = item.partition("=")
+        if not sep or not key:
+            raise NeedlesError(f"--set {item!r}: write it as FIELD=VALUE, e.g. dict_size=[2,3]")
+        try:
+            out[key] = json.loads(raw)
+        except json.JSONDecodeError:
+            out[key] = raw
+    return out
+
+
+def _generate(args: argparse.Namespace) -> int:
+    from artificial_needles.generate import generate_file
+
+    overrides = _parse_set(args.set)
+    overrides.update(
+        {
+            "num_samples": args.num_samples,
+            "max_tokens": args.max_tokens,
+            "num_dicts": args.num_dicts,
+            "margin": args.margin,
+            "answer_template": args.answer_template,
+            "gold_position": args.gold_position,
+            "gold_index": args.gold_index,
+            "seed": args.seed,
+        }
+    )
+    overrides = {k: v for k, v in overrides.items() if v is not None}
+    if args.fill:
+        if args.num_dicts is not None:
+            raise NeedlesError("--fill and --num-dicts exclude each other; pick one")
+        overrides["num_dicts"] = None
+    summary = generate_file(
+        args.task,
+        args.output,
+        preset=args.preset,
+        overrides=overrides,
+        tokenizer=args.tokenizer,
+        chat_template=args.chat_template,
+        fmt=args.format,
+        num_workers=args.num_workers,
+        progress=args.progress or (not args.quiet and sys.stderr.isatty()),
+    )
+    if not args.quiet:
+        print(f"wrote {args.output}", file=sys.stderr)
+        print(summary.render(), file=sys.stderr)
+    return 0
+
+
+def _list(args: argparse.Namespace) -> int:
+    from artificial_needles.plugins import get_generators, provider_of
+
+    rows = []
+    for name, cls in get_generators().items():
+        params = {
+            f: {
+                "default": info.get_default(call_default_factory=True),
+                "description": info.description,
+            }
+            for f, info in cls.config_cls.model_fields.items()
+        }
+        rows.append(
+            {
+                "name": name,
+                "provider": provider_of(name),
+                "description": cls.description,
+                "presets": cls.presets,
+                "parameters": params,
+            }
+        )
+    if args.json:
+        print(json.dumps(rows, indent=2, default=list))
+        return 0
+    for row in rows:
+        print(f"{row['name']}  [{row['provider']}]  {row['description']}")
+        for preset, values in row["presets"].items():
+            shown = ", ".join(f"{k}={v}" for k, v in values.items())
+            print(f"  preset {preset}: {shown}")
+        for field, info in row["parameters"].items():
+            print(f"  --set {field}=...  (default {info['default']!r}) {info['description'] or ''}")
+    return 0
+
+
+def _validate(args: argparse.Namespace) -> int:
+    from artificial_needles.validate import validate_file
+
+    report = validate_file(args.path, recount=args.recount)
+    for line, msg in report.problems:
+        print(f"{report.path}:{line}: {msg}")
+    status = "ok" if report.ok else f"{len(report.problems)} problem(s)"
+    print(f"{report.path}: {report.lines} line(s), {status}", file=sys.stderr)
+    return 0 if report.ok else 1
+
+
+def _tasks_path(args: argparse.Namespace) -> int:
+    from artificial_needles.paths import tasks_path
+
+    print(tasks_path())
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of the ``artificial-needles`` command."""
+    parser = argparse.ArgumentParser(
+        prog="artificial-needles",
+        description="Synthetic KV retrieval data, lm-eval tasks and Axolotl plugin "
+        "(Xiong et al. 2024, arXiv 2406.19292).",
+    )
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    g = sub.add_parser("generate", help="generate a synthetic task dataset (JSON lines)")
+    g.add_argument("task", help="generator name (see `artificial-needles list`)")
+    g.add_argument("--preset", help="named parameter set, e.g. paper-mistral")
+    g.add_argument("--num-samples", type=int)
+    g.add_argument("--max-tokens", type=int, help="token budget per sample (prompt + margin)")
+    g.add_argument("--margin", type=int, help="tokens kept free for the answer (default 100)")
+    g.add_argument("--num-dicts", type=int, help="dictionaries per prompt (default: fill budget)")
+    g.add_argument(
+        "--fill", action="store_true", help="fill the budget even if a preset fixes num_dicts"
+    )
+    g.add_argument(
+        "--answer-template",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="append the answer template to the question (default on)",
+    )
+    g.add_argument("--gold-position", choices=["uniform", "paper", "fixed", "depth"])
+    g.add_argument(
+        "--gold-index", type=int, help="1-based gold position with --gold-position fixed"
+    )
+    g.add_argument("--tokenizer", help="HF tokenizer dir or hub name, or a SentencePiece .model")
+    g.add_argument(
+        "--chat-template", action="store_true", help="count prompts through the chat template"
+    )
+    g.add_argument("--format", choices=["mistral", "openai"], default="mistral")
+    g.add_argument("--seed", type=int)
+    g.add_argument("--num-workers", type=int, default=1)
+    g.add_argument(
+        "--set",
+        action="append",
+        default=[],
+        metavar="FIELD=VALUE",
+        help="any other parameter (JSON value), repeatable",
+    )
+    g.add_argument("--quiet", action="store_true", help="no progress bar or summary")
+    g.add_argument("--progress", action="store_true", help="progress bar even without a terminal")
+    g.add_argument("-o", "--output", required=True, help="output .jsonl path")
+    g.set_defaults(func=_generate)
+
+    ls = sub.add_parser("list", help="generators and presets with their parameters")
+    ls.add_argument("--json", action="store_true")
+    ls.set_defaults(func=_list)
+
+    v = sub.add_parser("validate", help="re-check every invariant of a generated file")
+    v.add_argument("path")
+    v.add_argument("--recount", action="store_true", help="recount tokens with the meta tokenizer")
+    v.set_defaults(func=_validate)
+
+    tp = sub.add_parser("tasks-path", help="print the lm-eval --include_path of our tasks")
+    tp.set_defaults(func=_tasks_path)
+
+    from artificial_needles.evaluate import configure_parser
+
+    ev = sub.add_parser("eval", help="run lm-eval with our tasks included")
+    configure_parser(ev)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the console script; returns the exit status."""
+    parser = build_parser()
+    args, extra = parser.parse_known_args(argv)
+    if extra and args.command != "eval":
+        parser.error(f"unrecognized arguments: {' '.join(extra)}")
+    args.extra = extra
+    try:
+        return int(args.func(args) or 0)
+    except NeedlesError as exc:
+        print(f"artificial-needles: error: {exc}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,190 @@
+"""Build generators from a task name, preset and overrides; write datasets and summaries.
+
+``generate_file`` streams samples to a JSONL file (atomically, constant memory) with an
+optional pool of worker processes; output is byte-identical for any worker count because each
+sample depends only on (config, tokenizer, index).
+"""
+
+from __future__ import annotations
+
+import math
+import multiprocessing
+import os
+import statistics
+from collections import Counter
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from pydantic import ValidationError
+
+from artificial_needles.errors import NeedlesError
+from artificial_needles.io import atomic_write
+from artificial_needles.plugins import get_generator
+from artificial_needles.records import RecordFormat, to_json_line, to_record
+from artificial_needles.tasks.base import KVConfig, KVGenerator, Sample
+from artificial_needles.tokens import TokenCounter, load_tokenizer
+
+
+def format_validation_error(exc: ValidationError, where: str) -> str:
+    """One line per bad field: ``where: field: message``."""
+    parts = []
+    for err in exc.errors():
+        loc = ".".join(str(x) for x in err["loc"]) or "config"
+        parts.append(f"{where}: {loc}: {err['msg']}")
+    return "\n".join(parts)
+
+
+def build_config(
+    task: str, preset: str | None = None, overrides: dict[str, Any] | None = None
+) -> KVConfig:
+    """Validated config of ``task``: preset values, then ``overrides`` applied as given (a
+    ``None`` override is kept: ``num_dicts=None`` switches a preset to fill-to-budget)."""
+    cls = get_generator(task)
+    values: dict[str, Any] = {}
+    if preset is not None:
+        if preset not in cls.presets:
+            known = ", ".join(sorted(cls.presets)) or "none"
+            raise NeedlesError(f"unknown preset {preset!r} for task {task!r}; presets: {known}")
+        values.update(cls.presets[preset])
+    values.update(overrides or {})
+    try:
+        return cls.config_cls(**values)
+    except ValidationError as exc:
+        raise NeedlesError(format_validation_error(exc, task)) from None
+
+
+def make_generator(
+    task: str,
+    preset: str | None = None,
+    overrides: dict[str, Any] | None = None,
+    tokenizer: str | TokenCounter | None = None,
+    chat_template: bool = False,
+) -> KVGenerator:
+    """A ready generator; ``tokenizer`` is a counter or a name for :func:`load_tokenizer`."""
+    cfg = build_config(task, preset, overrides)
+    counter = (
+        tokenizer
+        if isinstance(tokenizer, TokenCounter)
+        else load_tokenizer(tokenizer, chat_template=chat_template)
+    )
+    return get_generator(task)(cfg, counter, preset=preset)
+
+
+def to_dataset(generator: KVGenerator, fmt: RecordFormat = "mistral") -> Any:
+    """All samples of ``generator`` as a ``datasets.Dataset`` of chat records."""
+    import datasets
+
+    return datasets.Dataset.from_list([to_record(s, fmt) for s in generator.iter_samples()])
+
+
+@dataclass
+class Summary:
+    """Statistics of a generated set: lengths against the budget and gold positions."""
+
+    budget: int
+    tokens: list[int] = field(default_factory=list)
+    positions: Counter[int] = field(default_factory=Counter)
+    depths: Counter[int] = field(default_factory=Counter)
+
+    def add(self, meta: dict[str, Any]) -> None:
+        self.tokens.append(meta["num_tokens"])
+        self.positions[meta["gold_position"]] += 1
+        depth = (meta["gold_position"] - 1) / max(1, meta["num_dicts"])
+        self.depths[min(9, int(depth * 10))] += 1
+
+    def render(self) -> str:
+        n = len(self.tokens)
+        if not n:
+            return "0 samples"
+        mean = statistics.fmean(self.tokens)
+        lines = [
+            f"samples: {n}",
+            f"tokens: min {min(self.tokens)}  mean {mean:.1f}  max {max(self.tokens)}  "
+            f"budget {self.budget}  (mean fill {100 * mean / self.budget:.1f}%)",
+            "gold depth (decile of the dictionary list):",
+        ]
+        top = max(self.depths.values())
+        for b in range(10):
+            c = self.depths.get(b, 0)
+            bar = "#" * math.ceil(30 * c / top) if c else ""
+            lines.append(f"  {b * 10:3d}-{b * 10 + 10:3d}%  {c:6d}  {bar}")
+        lines.append(f"gold first: {self.positions.get(1, 0)}")
+        return "\n".join(lines)
+
+
+# -- worker pool ------------------------------------------------------------------------------
+_worker_gen: KVGenerator | None = None
+_worker_fmt: RecordFormat = "mistral"
+
+
+def _init_worker(spec: dict[str, Any]) -> None:
+    global _worker_gen, _worker_fmt
+    _worker_gen = make_generator(**spec["generator"])
+    _worker_fmt = spec["fmt"]
+
+
+def _work(chunk: tuple[int, int]) -> list[tuple[str, dict[str, Any]]]:
+    assert _worker_gen is not None
+    return [(to_json_line(s, _worker_fmt), s.meta) for s in _worker_gen.iter_samples(*chunk)]
+
+
+def iter_lines(
+    spec: dict[str, Any], fmt: RecordFormat, num_samples: int, num_workers: int
+) -> Iterator[tuple[str, dict[str, Any]]]:
+    """(JSON line, meta) for every sample in index order, from one or several processes."""
+    if num_workers <= 1:
+        gen = make_generator(**spec)
+        for s in gen.iter_samples(0, num_samples):
+            yield to_json_line(s, fmt), s.meta
+        return
+    chunk = 64
+    chunks = [(i, min(i + chunk, num_samples)) for i in range(0, num_samples, chunk)]
+    ctx = multiprocessing.get_context("spawn")
+    with ctx.Pool(num_workers, _init_worker, ({"generator": spec, "fmt": fmt},)) as pool:
+        for part in pool.imap(_work, chunks):
+            yield from part
+
+
+def generate_file(
+    task: str,
+    out: str | os.PathLike[str],
+    preset: str | None = None,
+    overrides: dict[str, Any] | None = None,
+    tokenizer: str | None = None,
+    chat_template: bool = False,
+    fmt: RecordFormat = "mistral",
+    num_workers: int = 1,
+    progress: bool = False,
+) -> Summary:
+    """Generate ``num_samples`` samples of ``task`` into the JSONL file ``out`` atomically."""
+    spec = {
+        "task": task,
+        "preset": preset,
+        "overrides": overrides,
+        "tokenizer": tokenizer,
+        "chat_template": chat_template,
+    }
+    # Build once here so bad configs and tokenizers fail before any worker starts.
+    gen = make_generator(**spec)
+    cfg = gen.cfg
+    summary = Summary(cfg.budget)
+    lines: Iterable[tuple[str, dict[str, Any]]]
+    if num_workers <= 1:
+        lines = ((to_json_line(s, fmt), s.meta) for s in gen.iter_samples())
+    else:
+        lines = iter_lines(spec, fmt, cfg.num_samples, num_workers)
+    if progress:
+        from tqdm import tqdm
+
+        lines = tqdm(lines, total=cfg.num_samples, desc=f"{task}", unit="sample")
+    with atomic_write(out) as fh:
+        for line, meta in lines:
+            fh.write(line)
+            summary.add(meta)
+    return summary
+
+
+def iter_samples(generator: KVGenerator) -> Iterator[Sample]:
+    """Convenience alias of :meth:`KVGenerator.iter_samples`."""
+    return generator.iter_samples()

@@ -1,0 +1,1 @@
+"""Synthetic retrieval task generators; each module registers one generator."""

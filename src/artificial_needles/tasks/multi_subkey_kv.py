@@ -1,0 +1,175 @@
+"""Multi-subkey dictionary KV retrieval (FORMATS.md section 2): tuple keys.
+
+Keys are tuples of integers (subkeys). The question lists some subkeys of the gold key in
+shuffled order; exactly one key in the prompt contains all of them. A share of the distractor
+keys (``sharing_fraction``) contains ``shared_subkeys`` of the queried subkeys, never all.
+The gold value appears nowhere else as a number.
+
+Extra metadata: ``query_subkeys`` (the queried integers in question order) and
+``gold_key_text`` (the key as printed).
+"""
+
+from __future__ import annotations
+
+import random
+from typing import Any
+
+from pydantic import Field, model_validator
+
+from artificial_needles.tasks.base import (
+    Gold,
+    IntRange,
+    KVConfig,
+    KVGenerator,
+    _check_range,
+    digits_number,
+)
+from artificial_needles.templates import MULTI_ANSWER, MULTI_QUESTION, MULTI_TEMPLATE
+
+
+class MultiSubkeyKVConfig(KVConfig):
+    """``key_digits`` here are the digits of each subkey."""
+
+    key_digits: IntRange = Field((3, 3), description="digits of each subkey [min, max]")
+    value_digits: IntRange = Field((4, 4), description="digits of values [min, max]")
+    subkeys_per_key: IntRange = Field((3, 4), description="subkeys in a key [min, max]")
+    query_subkeys: int | None = Field(
+        None, ge=1, description="subkeys named in the question; null names all of the gold key's"
+    )
+    shared_subkeys: int = Field(
+        2, ge=0, description="queried subkeys that a sharing distractor key contains (never all)"
+    )
+    sharing_fraction: float = Field(
+        0.1, ge=0.0, le=1.0, description="share of distractor keys that contain queried subkeys"
+    )
+
+    @model_validator(mode="after")
+    def _check_subkeys(self) -> MultiSubkeyKVConfig:
+        _check_range("subkeys_per_key", self.subkeys_per_key, 2, 64)
+        if self.query_subkeys is not None and self.query_subkeys > self.subkeys_per_key[0]:
+            raise ValueError(
+                f"query_subkeys ({self.query_subkeys}) exceeds the smallest key "
+                f"(subkeys_per_key min {self.subkeys_per_key[0]})"
+            )
+        smallest_query = self.query_subkeys or self.subkeys_per_key[0]
+        if self.sharing_fraction > 0 and self.shared_subkeys >= smallest_query:
+            raise ValueError(
+                f"shared_subkeys ({self.shared_subkeys}) must be smaller than the number of "
+                f"queried subkeys ({smallest_query}), or a distractor would match the question"
+            )
+        if self.shared_subkeys > self.subkeys_per_key[0]:
+            raise ValueError("shared_subkeys cannot exceed subkeys_per_key min")
+        return self
+
+
+class MultiSubkeyKVGenerator(KVGenerator):
+    name = "multi-subkey-kv"
+    config_cls = MultiSubkeyKVConfig
+    description = "Multi-subkey dictionary key-value retrieval (tuple keys, partial overlaps)"
+    presets = {
+        "paper-gpt35": {
+            "num_samples": 150,
+            "num_dicts": 49,
+            "gold_dict_size": 2,
+            "dict_size": (2, 3),
+            "subkeys_per_key": (3, 4),
+            "key_digits": (3, 3),
+            "value_digits": (4, 4),
+            "max_tokens": 4096,
+            "margin": 100,
+            "gold_position": "uniform",
+            "answer_template": False,
+        },
+    }
+
+    cfg: MultiSubkeyKVConfig
+
+    def _number(self, rng: random.Random, digits: IntRange, reserved: set[int]) -> int:
+        while True:
+            n = digits_number(rng, digits)
+            if n not in reserved:
+                return n
+
+    def _subkeys(self, rng: random.Random, count: int, reserved: set[int]) -> list[int]:
+        out: list[int] = []
+        while len(out) < count:
+            n = self._number(rng, self.cfg.key_digits, reserved)
+            if n not in out:
+                out.append(n)
+        return out
+
+    def make_gold(self, rng: random.Random) -> Gold:
+        cfg = self.cfg
+        value = digits_number(rng, cfg.value_digits)
+        key = tuple(self._subkeys(rng, rng.randint(*cfg.subkeys_per_key), {value}))
+        query = rng.sample(key, cfg.query_subkeys or len(key))
+        subkeys = ", ".join(map(str, query))
+        question = MULTI_QUESTION.format(subkeys=subkeys)
+        if cfg.answer_template:
+            question += MULTI_TEMPLATE.format(subkeys=subkeys)
+        gold = Gold(
+            pairs=[],
+            key=key,
+            value=value,
+            question=question,
+            reserved={value, *query},
+            extra_meta={"query_subkeys": query, "gold_key_text": repr(key)},
+        )
+        pairs: dict[Any, int] = {key: value}
+        while len(pairs) < cfg.gold_dict_size:
+            k, v = self.make_pair(rng, gold)
+            pairs.setdefault(k, v)
+        items = list(pairs.items())
+        rng.shuffle(items)
+        gold.pairs = items
+        return gold
+
+    def make_pair(self, rng: random.Random, gold: Gold) -> tuple[Any, int]:
+        cfg = self.cfg
+        size = rng.randint(*cfg.subkeys_per_key)
+        shared: list[int] = []
+        if cfg.shared_subkeys and rng.random() < cfg.sharing_fraction:
+            shared = rng.sample(gold.extra_meta["query_subkeys"], cfg.shared_subkeys)
+        key = shared + self._subkeys(rng, size - len(shared), gold.reserved)
+        rng.shuffle(key)
+        return tuple(key), self._number(rng, cfg.value_digits, gold.reserved)
+
+    def pair_numbers(self, pair: tuple[Any, int]) -> list[int]:
+        return [*pair[0], pair[1]]
+
+    def smallest_pair(self) -> tuple[Any, int]:
+        sub = 10 ** (self.cfg.key_digits[0] - 1)
+        return (tuple([sub] * self.cfg.subkeys_per_key[0]), 10 ** (self.cfg.value_digits[0] - 1))
+
+    def answer(self, gold: Gold, name: int) -> str:
+        subkeys = ", ".join(map(str, gold.extra_meta["query_subkeys"]))
+        return MULTI_ANSWER.format(subkeys=subkeys, key=repr(gold.key), value=gold.value, name=name)
+
+    @classmethod
+    def check_content(cls, dicts, gold_index, question, answer, meta):  # type: ignore[override]
+        key, value = tuple(meta["gold_key"]), meta["gold_value"]
+        query = meta["query_subkeys"]
+        problems = []
+        matches = [(i, k) for i, (_, d) in enumerate(dicts) for k in d if set(query) <= set(k)]
+        if matches != [(gold_index, key)]:
+            problems.append(
+                f"keys containing {query}: {[(i + 1, k) for i, k in matches]}, expected only "
+                f"{key} on line {gold_index + 1}"
+            )
+        elif dicts[gold_index][1][key] != value:
+            problems.append(f"gold key {key} maps to {dicts[gold_index][1][key]}, not {value}")
+        numbers = [x for _, d in dicts for k, v in d.items() for x in (*k, v)]
+        if numbers.count(value) != 1:
+            problems.append(f"gold value {value} appears {numbers.count(value)} times")
+        subkeys = ", ".join(map(str, query))
+        expected_q = MULTI_QUESTION.format(subkeys=subkeys)
+        if meta["answer_template"]:
+            expected_q += MULTI_TEMPLATE.format(subkeys=subkeys)
+        if question != expected_q:
+            problems.append("question differs from the task's question for the queried subkeys")
+        expected_a = MULTI_ANSWER.format(
+            subkeys=subkeys, key=repr(key), value=value, name=meta["gold_dict_name"]
+        )
+        if answer != expected_a:
+            problems.append(f"answer {answer!r} is not the expected answer")
+        return problems

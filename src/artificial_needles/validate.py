@@ -1,0 +1,89 @@
+"""Re-check every invariant of a generated JSONL file, line by line."""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass, field
+
+from artificial_needles.errors import NeedlesError
+from artificial_needles.plugins import get_generators
+from artificial_needles.tokens import TokenCounter, load_tokenizer
+
+META_KEYS = (
+    "task",
+    "seed",
+    "index",
+    "num_tokens",
+    "budget",
+    "tokenizer",
+    "num_dicts",
+    "gold_key",
+    "gold_value",
+    "gold_dict_name",
+    "gold_position",
+    "answer_template",
+)
+
+
+@dataclass
+class Report:
+    """Violations found in a file, as ``(line number, message)``."""
+
+    path: str
+    lines: int = 0
+    problems: list[tuple[int, str]] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+
+def _split(record: object) -> tuple[str, str, dict]:
+    if not isinstance(record, dict) or "messages" not in record or "meta" not in record:
+        raise ValueError("record needs the keys 'messages' and 'meta'")
+    msgs = record["messages"]
+    roles = [m.get("role") for m in msgs]
+    if roles not in (["user", "assistant"], ["system", "user", "assistant"]):
+        raise ValueError(f"messages roles are {roles}, expected [system,] user, assistant")
+    meta = record["meta"]
+    missing = [k for k in META_KEYS if k not in meta]
+    if missing:
+        raise ValueError(f"meta lacks {', '.join(missing)}")
+    return msgs[-2]["content"], msgs[-1]["content"], meta
+
+
+def validate_file(path: str | os.PathLike[str], recount: bool = False) -> Report:
+    """Check each line of ``path``; with ``recount``, count tokens again with the tokenizer
+    named in each line's meta and compare with ``num_tokens``."""
+    report = Report(str(path))
+    generators = get_generators()
+    counters: dict[tuple[str, bool], TokenCounter] = {}
+    try:
+        fh = open(path, encoding="utf-8")
+    except OSError as exc:
+        raise NeedlesError(f"{path}: cannot read ({exc.strerror})") from exc
+    with fh:
+        for n, raw in enumerate(fh, 1):
+            report.lines = n
+            try:
+                prompt, answer, meta = _split(json.loads(raw))
+            except (ValueError, AttributeError, TypeError) as exc:
+                report.problems.append((n, f"not a valid record: {exc}"))
+                continue
+            gen = generators.get(meta["task"])
+            if gen is None:
+                report.problems.append((n, f"unknown task {meta['task']!r}"))
+                continue
+            for msg in gen.check_sample(prompt, answer, meta):
+                report.problems.append((n, msg))
+            if recount:
+                key = (meta["tokenizer"], bool(meta.get("chat_template", False)))
+                if key not in counters:
+                    counters[key] = load_tokenizer(*key)
+                actual = counters[key].count(prompt)
+                if actual != meta["num_tokens"]:
+                    report.problems.append(
+                        (n, f"num_tokens {meta['num_tokens']} but {key[0]} counts {actual}")
+                    )
+    return report

@@ -1,0 +1,31 @@
+"""Shared fixtures: tiny tokenizers and models built once per test session."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("HF_DATASETS_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+os.environ.setdefault("AXOLOTL_DO_NOT_TRACK", "1")
+
+
+@pytest.fixture(scope="session")
+def tiny_tokenizer_dir(tmp_path_factory):
+    """Directory of a fast BPE tokenizer (digits split, ChatML chat template)."""
+    from tiny import build_tokenizer
+
+    path = tmp_path_factory.mktemp("tiny-tokenizer")
+    build_tokenizer(path)
+    return path
+
+
+@pytest.fixture(scope="session")
+def tiny_model_dir(tmp_path_factory):
+    """Directory of a random 2-layer Llama with the tiny tokenizer (ChatML)."""
+    from tiny import build_model
+
+    return build_model(tmp_path_factory.mktemp("tiny-model"))
