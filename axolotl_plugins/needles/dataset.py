@@ -1,0 +1,102 @@
+"""Axolotl dataset type: synthetic KV retrieval rows generated for the training tokenizer.
+
+The plugin fills in ``path`` (a spec file it writes, see :mod:`axolotl_plugins.needles.spec`);
+parameters come from the top-level ``needles_*`` keys. Used alone (no ``datasets:`` key at all)
+or mixed with your own data::
+
+    plugins:
+      - axolotl_plugins.needles.NeedlesPlugin
+    needles_task: simple-kv
+    needles_mix_ratio: 0.1        # 10% synthetic rows in the mix
+    datasets:
+      - path: my_instructions.jsonl
+        type: chat_template
+      - path: needles             # replaced by the plugin
+        type: axolotl_plugins.needles.dataset
+
+Rows: ``input_ids``, ``attention_mask``, ``labels`` (see :mod:`axolotl_plugins.needles.rows`).
+Prompts are sized with the training tokenizer through its chat template to fit
+``needles_max_tokens`` (default ``sequence_len``) minus the margin.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from axolotl.prompt_tokenizers import DatasetWrappingStrategy
+
+from axolotl_plugins.needles.args import DATASET_TYPE
+from axolotl_plugins.needles.rows import build_row
+from axolotl_plugins.needles.spec import read_spec
+
+LOG = logging.getLogger(__name__)
+
+
+def generate_rows(tokenizer: Any, spec: dict[str, Any], count: int, eot_tokens=()) -> Any:
+    """A ``datasets.Dataset`` of ``count`` rows for ``spec`` (same inputs, same rows)."""
+    import datasets
+
+    from artificial_needles.generate import Summary, make_generator
+    from artificial_needles.tokens import HFTokenCounter
+
+    name = getattr(tokenizer, "name_or_path", "") or "axolotl-tokenizer"
+    counter = HFTokenCounter(tokenizer, name, chat_template=True)
+    gen = make_generator(spec["task"], spec["preset"], spec["overrides"], tokenizer=counter)
+    limit = gen.cfg.max_tokens
+    summary = Summary(gen.cfg.budget)
+    columns: dict[str, list[list[int]]] = {"input_ids": [], "attention_mask": [], "labels": []}
+    for sample in gen.iter_samples(spec["start"], spec["start"] + count):
+        row = build_row(
+            tokenizer, sample.prompt, sample.answer, sample.meta, spec["train_on"], eot_tokens
+        )
+        if len(row.input_ids) > limit:
+            raise ValueError(
+                f"needles_margin: sample {sample.meta['index']} has {len(row.input_ids)} tokens "
+                f"with its answer, over needles_max_tokens/sequence_len {limit}; raise "
+                f"needles_margin (now {gen.cfg.margin})"
+            )
+        for key, value in row.as_dict().items():
+            columns[key].append(value)
+        summary.add(sample.meta)
+    LOG.info("needles %s split (%s):\n%s", spec["split"], spec["task"], summary.render())
+    return datasets.Dataset.from_dict(columns)
+
+
+def mix_count(cfg: Any, ratio: float) -> int:
+    """Synthetic rows so that they make ``ratio`` of the mix with the other train datasets."""
+    from axolotl.utils.data.shared import load_dataset_with_config
+
+    others = 0
+    for entry in cfg.datasets or []:
+        if entry.get("type") == DATASET_TYPE:
+            continue
+        ds = load_dataset_with_config(entry, cfg.hf_use_auth_token)
+        if hasattr(ds, "keys"):
+            ds = ds[entry.get("split") or "train"]
+        others += len(ds)
+    return max(1, round(ratio / (1 - ratio) * others))
+
+
+class NeedlesDatasetStrategy(DatasetWrappingStrategy):
+    """Ignores the loaded rows but the spec in the first one; generates the split."""
+
+    def __init__(self, tokenizer: Any, cfg: Any) -> None:
+        self.tokenizer = tokenizer
+        self.cfg = cfg
+
+    def wrap_dataset(
+        self, dataset, process_count: int | None = None, keep_in_memory: bool | None = False, **kw
+    ):
+        spec = read_spec(dataset[0])
+        count = spec["count"]
+        if spec.get("mix_ratio") is not None:
+            count = mix_count(self.cfg, spec["mix_ratio"])
+            LOG.info("needles_mix_ratio %s: %d synthetic rows", spec["mix_ratio"], count)
+        eot = list(self.cfg.get("eot_tokens") or []) if self.cfg is not None else []
+        return generate_rows(self.tokenizer, spec, int(count), eot)
+
+
+def load(tokenizer: Any, cfg: Any, ds_cfg: dict[str, Any] | None = None) -> NeedlesDatasetStrategy:
+    """Axolotl's entry point for ``type: axolotl_plugins.needles.dataset``."""
+    return NeedlesDatasetStrategy(tokenizer, cfg)
