@@ -51,6 +51,10 @@ class TokenCounter(ABC):
     def encode_len(self, text: str) -> int:
         """Number of tokens of ``text`` alone, without special tokens or chat template."""
 
+    def encode_len_many(self, texts: Sequence[str]) -> list[int]:
+        """:meth:`encode_len` of many texts (batched where the tokenizer allows)."""
+        return [self.encode_len(t) for t in texts]
+
     @abstractmethod
     def count_many(self, prompts: Sequence[str]) -> list[int]:
         """Tokens the model sees for each prompt as a user turn (special tokens included)."""
@@ -92,6 +96,9 @@ class SentencePieceCounter(TokenCounter):
     def encode_len(self, text: str) -> int:
         return len(self._sp.encode(text))
 
+    def encode_len_many(self, texts: Sequence[str]) -> list[int]:
+        return [len(ids) for ids in self._sp.encode(list(texts))]
+
     def count_many(self, prompts: Sequence[str]) -> list[int]:
         return [len(ids) + 1 for ids in self._sp.encode(list(prompts))]
 
@@ -125,6 +132,10 @@ class HFTokenCounter(TokenCounter):
 
     def encode_len(self, text: str) -> int:
         return len(self.tokenizer(text, add_special_tokens=False)["input_ids"])
+
+    def encode_len_many(self, texts: Sequence[str]) -> list[int]:
+        ids = self.tokenizer(list(texts), add_special_tokens=False)["input_ids"]
+        return [len(x) for x in ids]
 
     def count_many(self, prompts: Sequence[str]) -> list[int]:
         if not self.chat_template:

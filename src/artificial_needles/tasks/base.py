@@ -24,7 +24,7 @@ import math
 import random
 import re
 from abc import ABC, abstractmethod
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, Literal
 
@@ -44,6 +44,7 @@ PAPER_EARLY_FRACTION = 0.05
 # ... and the rest is uniform over all positions.
 
 _MAX_ADJUST_ROUNDS = 64
+_DIGITS = re.compile(r"\d")
 
 
 def _check_range(name: str, value: IntRange, low: int, high: int) -> None:
@@ -89,8 +90,8 @@ class KVConfig(BaseModel):
     @model_validator(mode="after")
     def _check(self) -> KVConfig:
         _check_range("dict_size", self.dict_size, 1, 10_000)
-        _check_range("key_digits", self.key_digits, 1, 18)
-        _check_range("value_digits", self.value_digits, 1, 18)
+        _check_range("key_digits", self.key_digits, 1, 15)
+        _check_range("value_digits", self.value_digits, 1, 15)
         if self.margin >= self.max_tokens:
             raise ValueError(
                 f"margin ({self.margin}) must be smaller than max_tokens ({self.max_tokens})"
@@ -146,14 +147,38 @@ class Gold:
 
 @dataclass
 class _Dict:
-    pairs: list[tuple[Any, int]]
+    """A distractor dictionary (insertion-ordered) and its estimated token cost."""
+
+    pairs: dict[Any, Any]
     est: float
+
+
+def number_drawer(digits: IntRange) -> Callable[[Callable[[], float]], int]:
+    """A fast sampler of integers whose digit count is uniform over ``digits``.
+
+    It takes ``rng.random`` (one or two calls per number, far cheaper than ``randint``);
+    digit counts are capped at 15 so ``random() * span`` reaches every integer of the span.
+    """
+    spans = [
+        (10 ** (d - 1) if d > 1 else 0, 10**d - (10 ** (d - 1) if d > 1 else 0))
+        for d in range(digits[0], digits[1] + 1)
+    ]
+    if len(spans) == 1:
+        start, width = spans[0]
+        return lambda r: start + int(r() * width)
+    k = len(spans)
+    # Two-entry ranges (the common 3-4 digits) avoid the tuple lookup cost of the general case.
+    return lambda r: (lambda sw: sw[0] + int(r() * sw[1]))(spans[int(r() * k)])
 
 
 def digits_number(rng: random.Random, digits: IntRange) -> int:
     """A random integer whose number of digits is drawn uniformly from ``digits``."""
-    d = rng.randint(*digits)
-    return rng.randint(10 ** (d - 1) if d > 1 else 0, 10**d - 1)
+    return number_drawer(digits)(rng.random)
+
+
+def draw_int(rng: random.Random, bounds: IntRange) -> int:
+    """Uniform integer in ``[lo, hi]`` from one ``random()`` call."""
+    return bounds[0] + int(rng.random() * (bounds[1] - bounds[0] + 1))
 
 
 def choose_position(cfg: KVConfig, n: int, rng: random.Random) -> int:
@@ -200,6 +225,8 @@ class KVGenerator(ABC):
         self.cfg = config
         self.counter = counter
         self.preset = preset
+        self._ntok: dict[int, int] = {}
+        self._skeleton_cache: dict[str, int] = {}
         self._weights = self._calibrate()
         self._check_feasible()
 
@@ -227,7 +254,24 @@ class KVGenerator(ABC):
 
     # -- token estimate -------------------------------------------------------------------
     def _num_tokens(self, n: int) -> int:
-        return self.counter.piece_len(f" {n}")
+        t = self._ntok.get(n)
+        if t is None:
+            t = self._ntok[n] = self.counter.encode_len(f" {n}")
+        return t
+
+    def warm_number_cache(self, ranges: Sequence[IntRange]) -> None:
+        """Count every integer of small digit ranges in one batch (fast tokenizers batch)."""
+        todo = sorted(
+            {
+                n
+                for lo, hi in ranges
+                for n in range(10 ** (lo - 1) if lo > 1 else 0, 10**hi)
+                if n not in self._ntok
+            }
+        )
+        if todo:
+            lens = self.counter.encode_len_many([f" {n}" for n in todo])
+            self._ntok.update(zip(todo, lens, strict=True))
 
     def _features(self, pairs: Sequence[tuple[Any, int]]) -> tuple[float, float, float]:
         nums = [x for p in pairs for x in self.pair_numbers(p)]
@@ -238,9 +282,15 @@ class KVGenerator(ABC):
         return sum(tok(x) for p in pairs for x in self.pair_numbers(p))
 
     def _estimate(self, pairs: Sequence[tuple[Any, int]]) -> float:
-        f = self._features(pairs)
+        """Calibrated token cost of one dictionary line, its name excluded."""
+        tok = self._num_tokens
+        raw = nums = 0
+        for p in pairs:
+            for x in self.pair_numbers(p):
+                raw += tok(x)
+                nums += 1
         w = self._weights
-        return self._raw(pairs) + w[0] * f[0] + w[1] * f[1] + w[2] * f[2]
+        return raw + w[0] + w[1] * len(pairs) + w[2] * nums
 
     def _calibrate(self) -> tuple[float, float, float]:
         """Fit the structural token cost of a line (per line, per pair, per number) by least
@@ -293,13 +343,13 @@ class KVGenerator(ABC):
                 )
 
     # -- rendering ------------------------------------------------------------------------
-    def render_dict(self, pairs: Sequence[tuple[Any, int]]) -> str:
+    def render_dict(self, pairs: dict[Any, Any] | Sequence[tuple[Any, Any]]) -> str:
         """Python ``repr`` of the dictionary, as FORMATS.md prescribes."""
-        return repr(dict(pairs))
+        return repr(pairs if isinstance(pairs, dict) else dict(pairs))
 
     def _layout(
         self, index: int, dicts: list[_Dict], gold: Gold
-    ) -> tuple[list[list[tuple[Any, int]]], list[int], int]:
+    ) -> tuple[list[dict[Any, Any]], list[int], int]:
         n = len(dicts) + 1
         rng = sample_rng(self.cfg.seed, index, f"{self.name}/layout/{n}")
         pos = choose_position(self.cfg, n, rng)
@@ -307,18 +357,43 @@ class KVGenerator(ABC):
         if self.cfg.shuffle_names:
             rng.shuffle(names)
         bodies = [d.pairs for d in dicts]
-        bodies.insert(pos, gold.pairs)
+        bodies.insert(pos, dict(gold.pairs))
         return bodies, names, pos
 
     # -- the sample -------------------------------------------------------------------------
-    def _new_dict(self, rng: random.Random, gold: Gold) -> _Dict:
-        size = rng.randint(*self.cfg.dict_size)
+    def draw_dict(self, rng: random.Random, gold: Gold, size: int) -> list[tuple[Any, int]]:
+        """``size`` distractor pairs with distinct keys (subclasses may specialise for speed)."""
         pairs: dict[Any, int] = {}
         while len(pairs) < size:
             k, v = self.make_pair(rng, gold)
             pairs.setdefault(k, v)
-        items = list(pairs.items())
-        return _Dict(items, self._estimate(items))
+        return list(pairs.items())
+
+    def draw_scored_dict(self, rng: random.Random, gold: Gold, size: int) -> _Dict:
+        """A distractor dictionary with its estimated token cost."""
+        items = self.draw_dict(rng, gold, size)
+        return _Dict(dict(items), self._estimate(items))
+
+    def _new_dict(self, rng: random.Random, gold: Gold) -> _Dict:
+        return self.draw_scored_dict(rng, gold, draw_int(rng, self.cfg.dict_size))
+
+    def draw_dicts(self, rng: random.Random, gold: Gold, count: int) -> list[_Dict]:
+        """``count`` distractor dictionaries with their token estimates, in prompt order."""
+        return [self._new_dict(rng, gold) for _ in range(count)]
+
+    @property
+    def _line_floor(self) -> float:
+        """A lower bound-ish on the tokens of one line (sizes the fill batches)."""
+        return max(1.0, self._estimate([self.smallest_pair()] * self.cfg.dict_size[1]))
+
+    def _skeleton_tokens(self, question: str) -> int:
+        """Tokens of the prompt without dictionary lines, memoised per digit pattern of the
+        question (an estimate: the exact count of the finished prompt settles it)."""
+        pattern = _DIGITS.sub("0", question)
+        n = self._skeleton_cache.get(pattern)
+        if n is None:
+            n = self._skeleton_cache[pattern] = self.counter.count(assemble_prompt([], question))
+        return n
 
     def sample(self, index: int) -> Sample:
         """Generate sample ``index``; depends only on the config, the tokenizer and ``index``."""
@@ -326,7 +401,7 @@ class KVGenerator(ABC):
         budget = cfg.budget
         rng = sample_rng(cfg.seed, index, self.name)
         gold = self.make_gold(rng)
-        skeleton = self.counter.count(assemble_prompt([], gold.question))
+        skeleton = self._skeleton_tokens(gold.question)
         gold_est = self._estimate(gold.pairs)
         dicts: list[_Dict] = []
         fill = cfg.num_dicts is None
@@ -334,26 +409,28 @@ class KVGenerator(ABC):
             est = skeleton + gold_est + self._num_tokens(1)
             # Stop half an average line short: the exact count then rarely has to drop one.
             slack = 0.5 * self._estimate([self.smallest_pair()] * cfg.dict_size[1])
-            while True:
-                cand = self._new_dict(rng, gold)
-                cost = cand.est + self._num_tokens(len(dicts) + 2)
-                if est + cost > budget - slack:
-                    pending: _Dict | None = cand
-                    break
-                dicts.append(cand)
-                est += cost
+            pending: _Dict | None = None
+            while pending is None:
+                # Draw in batches sized by the room left (batches let subclasses vectorise).
+                room = budget - slack - est
+                batch = self.draw_dicts(rng, gold, max(1, int(room / self._line_floor) + 1))
+                for cand in batch:
+                    cost = cand.est + self._num_tokens(len(dicts) + 2)
+                    if est + cost > budget - slack:
+                        pending = cand
+                        break
+                    dicts.append(cand)
+                    est += cost
         else:
             assert cfg.num_dicts is not None
-            dicts = [self._new_dict(rng, gold) for _ in range(cfg.num_dicts - 1)]
+            dicts = self.draw_dicts(rng, gold, cfg.num_dicts - 1)
             pending = None
 
         added = 0
         for _ in range(_MAX_ADJUST_ROUNDS):
             bodies, names, pos = self._layout(index, dicts, gold)
-            lines = [
-                dictionary_line(nm, self.render_dict(b))
-                for nm, b in zip(names, bodies, strict=True)
-            ]
+            render = self.render_dict
+            lines = [dictionary_line(nm, render(b)) for nm, b in zip(names, bodies, strict=True)]
             prompt = assemble_prompt(lines, gold.question)
             num_tokens = self.counter.count(prompt)
             over = num_tokens - budget
@@ -373,7 +450,9 @@ class KVGenerator(ABC):
                         else "lower num_dicts or dict_size, or raise max_tokens"
                     )
                 )
-            if fill and pending is not None and added < 2:
+            # Recount only when the shortfall is worth it: a dictionary more fits and the
+            # prompt is more than 1.5% short of the budget.
+            if fill and pending is not None and added < 2 and -over > 0.015 * budget:
                 if -over >= pending.est + self._num_tokens(len(dicts) + 2):
                     dicts.append(pending)
                     pending = self._new_dict(rng, gold)
@@ -411,8 +490,8 @@ class KVGenerator(ABC):
         if not shrinkable:
             return False
         d = rng.choice(shrinkable)
-        d.pairs.pop(rng.randrange(len(d.pairs)))
-        d.est = self._estimate(d.pairs)
+        del d.pairs[list(d.pairs)[rng.randrange(len(d.pairs))]]
+        d.est = self._estimate(list(d.pairs.items()))
         return True
 
     @classmethod

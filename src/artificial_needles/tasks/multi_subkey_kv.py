@@ -23,6 +23,7 @@ from artificial_needles.tasks.base import (
     KVGenerator,
     _check_range,
     digits_number,
+    draw_int,
 )
 from artificial_needles.templates import MULTI_ANSWER, MULTI_QUESTION, MULTI_TEMPLATE
 
@@ -101,7 +102,7 @@ class MultiSubkeyKVGenerator(KVGenerator):
     def make_gold(self, rng: random.Random) -> Gold:
         cfg = self.cfg
         value = digits_number(rng, cfg.value_digits)
-        key = tuple(self._subkeys(rng, rng.randint(*cfg.subkeys_per_key), {value}))
+        key = tuple(self._subkeys(rng, draw_int(rng, cfg.subkeys_per_key), {value}))
         query = rng.sample(key, cfg.query_subkeys or len(key))
         subkeys = ", ".join(map(str, query))
         question = MULTI_QUESTION.format(subkeys=subkeys)
@@ -126,7 +127,7 @@ class MultiSubkeyKVGenerator(KVGenerator):
 
     def make_pair(self, rng: random.Random, gold: Gold) -> tuple[Any, int]:
         cfg = self.cfg
-        size = rng.randint(*cfg.subkeys_per_key)
+        size = draw_int(rng, cfg.subkeys_per_key)
         shared: list[int] = []
         if cfg.shared_subkeys and rng.random() < cfg.sharing_fraction:
             shared = rng.sample(gold.extra_meta["query_subkeys"], cfg.shared_subkeys)

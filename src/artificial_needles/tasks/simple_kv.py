@@ -10,7 +10,7 @@ from __future__ import annotations
 import random
 from typing import Any
 
-from artificial_needles.tasks.base import Gold, KVConfig, KVGenerator, digits_number
+from artificial_needles.tasks.base import Gold, KVConfig, KVGenerator, _Dict, number_drawer
 from artificial_needles.templates import SIMPLE_ANSWER, SIMPLE_QUESTION, SIMPLE_TEMPLATE
 
 
@@ -37,16 +37,41 @@ class SimpleKVGenerator(KVGenerator):
         },
     }
 
-    def _number(self, rng: random.Random, digits: tuple[int, int], reserved: set[int]) -> int:
-        while True:
-            n = digits_number(rng, digits)
-            if n not in reserved:
-                return n
+    def __init__(self, config: KVConfig, *args: Any, **kwargs: Any) -> None:
+        self._draw_key = number_drawer(config.key_digits)
+        self._draw_value = number_drawer(config.value_digits)
+        super().__init__(config, *args, **kwargs)
+        self._tables = None
+        if max(config.key_digits[1], config.value_digits[1]) <= 5:
+            self.warm_number_cache([config.key_digits, config.value_digits])
+            self._tables = (self._table(config.key_digits), self._table(config.value_digits))
+            import numpy as np
+
+            self._tables_np = tuple(
+                (np.array(nums, dtype=np.int64), np.array(toks, dtype=np.int64))
+                for nums, toks in self._tables
+            )
+
+    def _table(self, digits: tuple[int, int]) -> tuple[list[int], list[int]]:
+        """Every candidate number, repeated so that one uniform index draws a uniform digit
+        count and then a uniform number (the same law as :func:`number_drawer`), with its
+        token count alongside."""
+        widths = {
+            d: 10**d - (10 ** (d - 1) if d > 1 else 0) for d in range(digits[0], digits[1] + 1)
+        }
+        top = max(widths.values())
+        numbers: list[int] = []
+        for d, w in widths.items():
+            start = 10 ** (d - 1) if d > 1 else 0
+            numbers.extend(n for n in range(start, start + w) for _ in range(top // w))
+        return numbers, [self._ntok[n] for n in numbers]
 
     def make_gold(self, rng: random.Random) -> Gold:
         cfg = self.cfg
-        key = digits_number(rng, cfg.key_digits)
-        value = self._number(rng, cfg.value_digits, {key})
+        key = self._draw_key(rng.random)
+        value = self._draw_value(rng.random)
+        while value == key:
+            value = self._draw_value(rng.random)
         question = SIMPLE_QUESTION.format(key=key)
         if cfg.answer_template:
             question += SIMPLE_TEMPLATE.format(key=key)
@@ -61,10 +86,62 @@ class SimpleKVGenerator(KVGenerator):
         return gold
 
     def make_pair(self, rng: random.Random, gold: Gold) -> tuple[Any, int]:
-        return (
-            self._number(rng, self.cfg.key_digits, gold.reserved),
-            self._number(rng, self.cfg.value_digits, gold.reserved),
-        )
+        r, reserved = rng.random, gold.reserved
+        while True:
+            k, v = self._draw_key(r), self._draw_value(r)
+            if k not in reserved and v not in reserved:
+                return k, v
+
+    def draw_dicts(self, rng: random.Random, gold: Gold, count: int) -> list[_Dict]:
+        if self._tables is None:
+            return super().draw_dicts(rng, gold, count)
+        return self._draw_dicts_vectorised(rng, gold, count)
+
+    def _draw_dicts_vectorised(self, rng: random.Random, gold: Gold, count: int) -> list[_Dict]:
+        """The hot path of generation: all pairs of ``count`` dictionaries from one numpy draw.
+
+        Uniform floats are built from ``rng.randbytes`` (Mersenne Twister output, identical on
+        every platform) as ``(x >> 11) / 2**53``, so the sample's RNG stays the only source.
+        """
+        import numpy as np
+
+        (kn, kt), (vn, vt) = self._tables_np
+        lo, hi = self.cfg.dict_size
+
+        def uniform(n: int) -> np.ndarray:
+            raw = np.frombuffer(rng.randbytes(8 * n), dtype="<u8")
+            return (raw >> np.uint64(11)).astype(np.float64) * (2.0**-53)
+
+        sizes = lo + (uniform(count) * (hi - lo + 1)).astype(np.int64)
+        total = int(sizes.sum())
+        ki = (uniform(total) * len(kn)).astype(np.int64)
+        vi = (uniform(total) * len(vn)).astype(np.int64)
+        while True:  # redraw the (rare) pairs that hit the gold key or value
+            k_arr, v_arr = kn[ki], vn[vi]
+            bad = np.zeros(total, dtype=bool)
+            for x in gold.reserved:
+                bad |= (k_arr == x) | (v_arr == x)
+            nbad = int(bad.sum())
+            if not nbad:
+                break
+            ki[bad] = (uniform(nbad) * len(kn)).astype(np.int64)
+            vi[bad] = (uniform(nbad) * len(vn)).astype(np.int64)
+        keys, values = k_arr.tolist(), v_arr.tolist()
+        starts = np.concatenate(([0], np.cumsum(sizes)[:-1]))
+        w = self._weights
+        ests = (
+            np.add.reduceat(kt[ki] + vt[vi], starts) + w[0] + (w[1] + 2 * w[2]) * sizes
+        ).tolist()
+        out: list[_Dict] = []
+        for at, size, est in zip(starts.tolist(), sizes.tolist(), ests, strict=True):
+            pairs = dict(zip(keys[at : at + size], values[at : at + size], strict=True))
+            if len(pairs) < size:  # a key repeated inside one dictionary (rare): top it up
+                while len(pairs) < size:
+                    k, v = self.make_pair(rng, gold)
+                    pairs.setdefault(k, v)
+                est = self._estimate(list(pairs.items()))
+            out.append(_Dict(pairs, est))
+        return out
 
     def pair_numbers(self, pair: tuple[Any, int]) -> list[int]:
         return [pair[0], pair[1]]
