@@ -1,0 +1,1 @@
+"""lm-eval tasks ``kv_retrieval_*``: synthetic dictionary KV retrieval sized by the model."""

@@ -1,0 +1,134 @@
+"""Evaluation documents of the synthetic KV retrieval tasks, sized by the evaluated model.
+
+For each length ``L`` in ``max_seq_lengths`` and each of ``depth_buckets`` equal slices of the
+dictionary list, ``num_samples`` prompts are generated with the core generators: the prompt fits
+``L - margin`` tokens of the given tokenizer and the gold dictionary lies inside the slice.
+
+Document schema (one dict per prompt)::
+
+    {"prompt": str, "answer": str, "task": "simple-kv" | "multi-subkey-kv",
+     "max_length": int, "depth": int (slice start in percent: 0, 10, ... 90),
+     "gold_value": int, "gold_dict_name": int, "gold_key": str (as printed),
+     "exclude": [int, ...] (numbers of the question: the key or its subkeys),
+     "gold_position": int, "num_dicts": int, "num_tokens": int, "index": int}
+
+Cells are seeded independently (``seed * 10_000 + cell``), so documents are identical on every
+machine and do not depend on which other lengths were requested.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from artificial_needles.errors import NeedlesError
+from artificial_needles.tokens import TokenCounter
+
+DEFAULT_LENGTHS = (4096,)
+#: Lengths that the lm-eval tasks name a per-length metric for.
+KNOWN_LENGTHS = (1024, 2048, 4096, 8192, 16384, 32768, 65536, 131072)
+#: Allowed numbers of depth buckets (each bucket starts at a multiple of 10 percent).
+ALLOWED_BUCKETS = (1, 2, 5, 10)
+
+
+def depth_starts(buckets: int) -> list[int]:
+    """Start of each depth bucket in percent, e.g. ``[0, 20, 40, 60, 80]`` for 5."""
+    if buckets not in ALLOWED_BUCKETS:
+        raise NeedlesError(
+            f"depth_buckets {buckets}: use one of {list(ALLOWED_BUCKETS)} "
+            "(each bucket must start at a multiple of 10%)"
+        )
+    return [100 * b // buckets for b in range(buckets)]
+
+
+def build_kv_docs(
+    task: str,
+    counter: TokenCounter,
+    max_seq_lengths: Sequence[int] = DEFAULT_LENGTHS,
+    depth_buckets: int = 10,
+    num_samples: int = 20,
+    seed: int = 0,
+    margin: int = 100,
+    overrides: dict[str, Any] | None = None,
+) -> list[dict[str, Any]]:
+    """All documents for ``task`` (``simple-kv`` or ``multi-subkey-kv``), lengths outermost."""
+    from artificial_needles.generate import make_generator
+
+    if num_samples < 1:
+        raise NeedlesError(f"num_samples {num_samples}: must be at least 1")
+    lengths = [int(x) for x in max_seq_lengths]
+    bad = [x for x in lengths if x not in KNOWN_LENGTHS]
+    if bad:
+        raise NeedlesError(
+            f"max_seq_lengths {bad}: per-length metrics exist for {list(KNOWN_LENGTHS)}; "
+            "pick lengths from that list"
+        )
+    starts = depth_starts(depth_buckets)
+    docs: list[dict[str, Any]] = []
+    cell = 0
+    for length in lengths:
+        for b, start in enumerate(starts):
+            cfg = {
+                "num_samples": num_samples,
+                "max_tokens": length,
+                "margin": margin,
+                "gold_position": "depth",
+                "gold_depth": (b / depth_buckets, (b + 1) / depth_buckets),
+                "answer_template": True,
+                "seed": seed * 10_000 + cell,
+                **(overrides or {}),
+            }
+            cell += 1
+            gen = make_generator(task, overrides=cfg, tokenizer=counter)
+            for s in gen.iter_samples():
+                docs.append(_doc(s.prompt, s.answer, s.meta, length, start))
+    return docs
+
+
+def _doc(prompt: str, answer: str, meta: dict[str, Any], length: int, depth: int):
+    key = meta["gold_key"]
+    if isinstance(key, (tuple, list)):
+        key_text = repr(tuple(key))
+        exclude = [*key, *meta.get("query_subkeys", [])]
+    else:
+        key_text, exclude = str(key), [key]
+    return {
+        "prompt": prompt,
+        "answer": answer,
+        "task": meta["task"],
+        "max_length": length,
+        "depth": depth,
+        "gold_value": int(meta["gold_value"]),
+        "gold_dict_name": int(meta["gold_dict_name"]),
+        "gold_key": key_text,
+        "exclude": [int(x) for x in exclude],
+        "gold_position": int(meta["gold_position"]),
+        "num_dicts": int(meta["num_dicts"]),
+        "num_tokens": int(meta["num_tokens"]),
+        "index": int(meta["index"]),
+    }
+
+
+#: Names of the per-length and per-depth metrics (each task YAML lists all of them).
+BUCKET_KEYS = tuple(f"acc_{n}" for n in KNOWN_LENGTHS) + tuple(
+    f"acc_depth_{p}" for p in range(0, 100, 10)
+)
+
+
+def score_kv(doc: dict[str, Any], output: str) -> dict[str, float]:
+    """``acc`` (value and dictionary right), ``value_acc``, ``dict_acc``, and ``acc`` under the
+    doc's own length (``acc_<L>``) and depth bucket (``acc_depth_<percent>``); the other bucket
+    keys carry ``scoring.MISSING`` (aggregate them with ``scoring.bucket_mean``)."""
+    from artificial_needles.scoring import bucket_metrics, parse_kv_answer
+
+    got = parse_kv_answer(output, doc["exclude"])
+    value_ok = float(got.value == doc["gold_value"])
+    dict_ok = float(got.dict_name == doc["gold_dict_name"])
+    acc = value_ok * dict_ok
+    own = (f"acc_{doc['max_length']}", f"acc_depth_{doc['depth']}")
+    return {
+        "acc": acc,
+        "value_acc": value_ok,
+        "dict_acc": dict_ok,
+        **bucket_metrics(acc, own, BUCKET_KEYS),
+    }
