@@ -19,7 +19,8 @@ from axolotl.integrations.base import BasePlugin
 
 from axolotl_plugins.needles.args import DATASET_TYPE, NeedlesArgs
 
-LOG = logging.getLogger(__name__)
+# A child of Axolotl's logger, so that its handlers show our messages.
+LOG = logging.getLogger("axolotl.needles." + __name__.rsplit(".", 1)[-1])
 
 __all__ = ["DATASET_TYPE", "NeedlesArgs", "NeedlesPlugin"]
 

@@ -30,7 +30,8 @@ from axolotl_plugins.needles.args import DATASET_TYPE
 from axolotl_plugins.needles.rows import build_row
 from axolotl_plugins.needles.spec import read_spec
 
-LOG = logging.getLogger(__name__)
+# A child of Axolotl's logger, so that its handlers show our messages.
+LOG = logging.getLogger("axolotl.needles." + __name__.rsplit(".", 1)[-1])
 
 
 def generate_rows(tokenizer: Any, spec: dict[str, Any], count: int, eot_tokens=()) -> Any:

@@ -11,7 +11,8 @@ import logging
 from pathlib import Path
 from typing import Any
 
-LOG = logging.getLogger(__name__)
+# A child of Axolotl's logger, so that its handlers show our messages.
+LOG = logging.getLogger("axolotl.needles." + __name__.rsplit(".", 1)[-1])
 EVAL_DIR = "needles_eval"
 
 
@@ -26,20 +27,20 @@ def model_args_for(cfg: Any) -> str:
         parts.append("dtype=bfloat16")
     elif cfg.get("fp16"):
         parts.append("dtype=float16")
-    parts.append(f"max_length={cfg.get('sequence_len') or 2048}")
     if cfg.get("needles_eval_model_args"):
         parts.append(cfg.needles_eval_model_args)
     return ",".join(parts)
 
 
 def headline(results: dict[str, Any]) -> dict[str, dict[str, float]]:
-    """``{task: {metric: value}}`` without standard errors and aliases."""
+    """``{task: {metric: value}}`` without standard errors, aliases and unmeasured buckets
+    (our tasks report -1 for a length or depth that had no samples)."""
     out: dict[str, dict[str, float]] = {}
     for task, metrics in (results.get("results") or {}).items():
         out[task] = {
             k: v
             for k, v in metrics.items()
-            if isinstance(v, (int, float)) and "stderr" not in k and k != "alias"
+            if isinstance(v, (int, float)) and "stderr" not in k and v >= 0
         }
     return out
 
@@ -50,8 +51,8 @@ def run_post_train_eval(cfg: Any) -> Path:
 
     out_dir = Path(cfg.output_dir) / EVAL_DIR
     out_dir.mkdir(parents=True, exist_ok=True)
-    metadata = {"max_seq_lengths": [cfg.get("sequence_len") or 2048]}
-    metadata.update(cfg.get("needles_eval_metadata") or {})
+    chat = bool(cfg.get("needles_eval_chat_template", True))
+    metadata = {"chat_template": chat, **(cfg.get("needles_eval_metadata") or {})}
     limit = cfg.get("needles_eval_limit")
     if limit is not None and float(limit).is_integer():
         limit = int(limit)
@@ -63,7 +64,7 @@ def run_post_train_eval(cfg: Any) -> Path:
         output_path=str(out_dir),
         limit=limit,
         metadata=metadata,
-        apply_chat_template=bool(cfg.get("needles_eval_chat_template", True)),
+        apply_chat_template=chat,
         batch_size=cfg.get("needles_eval_batch_size") or 1,
     )
     path = out_dir / "results.json"

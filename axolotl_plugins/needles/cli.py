@@ -1,0 +1,68 @@
+"""``axolotl needles-generate CONFIG``: write the plugin's training data as chat records.
+
+Registered under Axolotl's ``axolotl.cli_commands`` entry-point group, so it runs as an
+``axolotl`` subcommand. It reads the ``needles_*`` keys, ``sequence_len`` and the tokenizer
+(``tokenizer_config`` or ``base_model``, local or cached) of an Axolotl config and writes the
+same samples the training rows are built from, one JSON chat record per line
+(:mod:`artificial_needles.records`), then prints a summary.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+
+def load_config(path: str) -> dict:
+    """The YAML config with its ``needles_*`` keys validated (errors name the key)."""
+    import yaml
+
+    from axolotl_plugins.needles import NeedlesArgs, check_unknown_keys
+
+    with open(path, encoding="utf-8") as fh:
+        cfg = yaml.safe_load(fh) or {}
+    check_unknown_keys(cfg)
+    values = {k: v for k, v in cfg.items() if k in NeedlesArgs.model_fields}
+    if cfg.get("sequence_len") is not None and values.get("needles_max_tokens") is None:
+        values["needles_max_tokens"] = cfg["sequence_len"]
+    args = NeedlesArgs(**values)
+    if args.needles_task is None:
+        raise click.UsageError(f"{path}: needles_task is not set; nothing to generate")
+    return cfg
+
+
+@click.command("needles-generate")
+@click.argument("config", type=click.Path(exists=True, dir_okay=False))
+@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False))
+@click.option("--split", type=click.Choice(["train", "eval"]), default="train", show_default=True)
+@click.option("--num-samples", type=int, default=None, help="override needles_num_samples")
+def generate(config: str, output: str, split: str, num_samples: int | None) -> None:
+    """Generate the needles plugin's training data of CONFIG as JSONL chat records."""
+    from transformers import AutoTokenizer
+
+    from artificial_needles.generate import Summary, make_generator
+    from artificial_needles.io import atomic_write
+    from artificial_needles.records import to_json_line
+    from artificial_needles.tokens import HFTokenCounter
+    from axolotl_plugins.needles.spec import build_spec
+
+    cfg = load_config(config)
+    spec = build_spec(cfg, split)
+    count = num_samples or spec["count"]
+    if not count:
+        raise click.UsageError(
+            f"{config}: no sample count for the {split} split; set needles_num_samples / "
+            "needles_eval_samples or pass --num-samples"
+        )
+    name = cfg.get("tokenizer_config") or cfg["base_model"]
+    tokenizer = AutoTokenizer.from_pretrained(name)
+    counter = HFTokenCounter(tokenizer, str(name), chat_template=True)
+    gen = make_generator(spec["task"], spec["preset"], spec["overrides"], tokenizer=counter)
+    summary = Summary(gen.cfg.budget)
+    with atomic_write(output) as fh:
+        for sample in gen.iter_samples(spec["start"], spec["start"] + count):
+            fh.write(to_json_line(sample))
+            summary.add(sample.meta)
+    click.echo(summary.render())
+    click.echo(f"wrote {count} samples to {Path(output)}")
