@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 from pathlib import Path
 from typing import Any
 
@@ -53,10 +54,21 @@ def validate_generator(task: str, preset: str | None, overrides: dict[str, Any])
     except ValidationError as exc:
         lines = []
         for err in exc.errors():
-            field = str(err["loc"][0]) if err["loc"] else ""
-            key = _FIELD_TO_KEY.get(field, f"needles_overrides.{field}" if field else "needles_*")
-            lines.append(f"{key}: {err['msg']}")
+            msg = str(err["msg"]).removeprefix("Value error, ")
+            if err["loc"]:
+                fields = [str(err["loc"][0])]
+            else:  # a check across fields: name every field its message mentions
+                names = set(_FIELD_TO_KEY) | set(overrides) | set(cls.config_cls.model_fields)
+                fields = [f for f in sorted(names) if re.search(rf"\b{f}\b", msg)]
+            keys = [_key_of(f, overrides) for f in fields] or ["needles_*"]
+            lines.append(f"{', '.join(keys)}: {msg}")
         raise ValueError("; ".join(lines)) from None
+
+
+def _key_of(field: str, overrides: dict[str, Any]) -> str:
+    if field in _FIELD_TO_KEY:
+        return _FIELD_TO_KEY[field]
+    return f"needles_overrides.{field}"
 
 
 def build_spec(cfg: Any, split: str) -> dict[str, Any]:
