@@ -182,10 +182,12 @@ def data_location(metadata: dict[str, Any] | None = None) -> Path:
     """The data path from task metadata ``mdqa_data``, else ``$ARTIFICIAL_NEEDLES_MDQA_DATA``."""
     value = (metadata or {}).get(METADATA_KEY) or os.environ.get(ENV_VAR)
     if not value:
-        raise NeedlesError("no MDQA data given. " + DATA_HELP.format(n=20))
+        raise NeedlesError("no MDQA data given. " + DATA_HELP.replace("{n}", "20"))
     path = Path(str(value)).expanduser()
     if not path.exists():
-        raise NeedlesError(f"MDQA data path {path} does not exist. " + DATA_HELP.format(n=20))
+        raise NeedlesError(
+            f"MDQA data path {path} does not exist. " + DATA_HELP.replace("{n}", "20")
+        )
     return path
 
 
@@ -198,7 +200,9 @@ def find_file(location: str | os.PathLike[str], num_documents: int | None, posit
         return loc
     files = sorted(p for p in loc.iterdir() if p.is_file() and p.name.endswith(_SUFFIXES))
     if not files:
-        raise NeedlesError(f"{loc}: no .jsonl or .jsonl.gz files. " + DATA_HELP.format(n=20))
+        raise NeedlesError(
+            f"{loc}: no .jsonl or .jsonl.gz files. " + DATA_HELP.replace("{n}", "20")
+        )
     if num_documents is None:
         return files[0]
     same_n = []
@@ -214,7 +218,7 @@ def find_file(location: str | os.PathLike[str], num_documents: int | None, posit
         return files[0]
     raise NeedlesError(
         f"{loc}: no file for {num_documents} documents among {[p.name for p in files]}. "
-        + DATA_HELP.format(n=num_documents)
+        + DATA_HELP.replace("{n}", str(num_documents))
     )
 
 
