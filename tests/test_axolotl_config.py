@@ -146,9 +146,7 @@ def test_needles_generate_subcommand_through_axolotl_plugin_commands(tiny_model_
     cfg = _raw(SMOKE, tmp_path, base_model=str(tiny_model_dir))
     path = tmp_path / "cfg.yml"
     path.write_text(yaml.safe_dump(cfg))
-    command = LazyCommand(
-        "needles-generate", PluginCommand("axolotl_plugins.needles.cli:generate")
-    )
+    command = LazyCommand("needles-generate", PluginCommand("axolotl_plugins.needles.cli:generate"))
     out = tmp_path / "train.jsonl"
     result = CliRunner().invoke(command, [str(path), "-o", str(out), "--num-samples", "3"])
     assert result.exit_code == 0, result.output
