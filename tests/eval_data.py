@@ -96,7 +96,9 @@ def write_flenqa(path: Path, per_dataset: int = 4) -> Path:
         import pyarrow.parquet as pq
 
         # parquet needs one type per column: labels as strings there
-        rows = [{**r, "label": str(r["label"])} for r in records]
+        # and the same keys in every row (from_pylist takes the columns of the first row)
+        keys = {k for r in records for k in r}
+        rows = [{**dict.fromkeys(keys), **r, "label": str(r["label"])} for r in records]
         pq.write_table(pa.Table.from_pylist(rows), path)
     else:
         path.write_text("".join(json.dumps(r) + "\n" for r in records), encoding="utf-8")
