@@ -131,3 +131,17 @@ def generator_overrides(cfg: Any) -> dict[str, Any]:
     elif num_dicts is not None:
         out["num_dicts"] = num_dicts
     return out
+
+
+def check_unknown_keys(cfg: Any) -> None:
+    """Reject misspelled ``needles_*`` keys (Axolotl would drop them silently)."""
+    known = NeedlesArgs.model_fields
+    unknown = sorted(k for k in cfg if k.startswith("needles_") and k not in known)
+    if unknown:
+        import difflib
+
+        hints = []
+        for key in unknown:
+            close = difflib.get_close_matches(key, list(NeedlesArgs.model_fields), n=1)
+            hints.append(f"{key} (did you mean {close[0]}?)" if close else key)
+        raise ValueError(f"unknown needles plugin keys: {', '.join(hints)}")
