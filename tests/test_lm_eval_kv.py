@@ -1,0 +1,90 @@
+"""KV retrieval eval docs: sized by the model's tokenizer, swept over depth, seeded, scored."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+
+from artificial_needles.data.kv_eval import BUCKET_KEYS, build_kv_docs, depth_starts, score_kv
+from artificial_needles.errors import NeedlesError
+from artificial_needles.scoring import MISSING
+from artificial_needles.tokens import load_tokenizer
+
+
+@pytest.fixture(scope="module")
+def counter(tiny_tokenizer_dir):
+    return load_tokenizer(str(tiny_tokenizer_dir))
+
+
+@pytest.mark.parametrize("task", ["simple-kv", "multi-subkey-kv"])
+def test_docs_fit_lengths_and_depths(counter, task):
+    docs = build_kv_docs(task, counter, [1024, 2048], depth_buckets=5, num_samples=2, seed=3)
+    assert len(docs) == 2 * 5 * 2
+    assert [d["max_length"] for d in docs] == [1024] * 10 + [2048] * 10
+    for d in docs:
+        assert d["num_tokens"] <= d["max_length"] - 100
+        assert counter.count(d["prompt"]) == d["num_tokens"]
+        # the gold line lies in the bucket's slice of the list (the core's rounding)
+        n, lo = d["num_dicts"], d["depth"] / 100
+        first, end = math.floor(lo * n), max(math.floor(lo * n) + 1, math.ceil((lo + 0.2) * n))
+        assert first <= d["gold_position"] - 1 < end, (d["depth"], d["gold_position"], n)
+        assert f"Dictionary [{d['gold_dict_name']}]" in d["prompt"]
+        # the reference answer scores perfectly; an empty one scores zero
+        right = score_kv(d, d["answer"])
+        assert right["acc"] == right["value_acc"] == right["dict_acc"] == 1.0
+        assert right[f"acc_{d['max_length']}"] == right[f"acc_depth_{d['depth']}"] == 1.0
+        assert set(right) == {"acc", "value_acc", "dict_acc", *BUCKET_KEYS}
+        assert score_kv(d, "")["acc"] == 0.0
+    # a long haystack holds more dictionaries than a short one
+    assert docs[-1]["num_dicts"] > docs[0]["num_dicts"]
+
+
+def test_docs_are_deterministic_and_cells_independent(counter):
+    a = build_kv_docs("simple-kv", counter, [1024], depth_buckets=2, num_samples=2, seed=0)
+    b = build_kv_docs("simple-kv", counter, [1024], depth_buckets=2, num_samples=2, seed=0)
+    c = build_kv_docs("simple-kv", counter, [1024], depth_buckets=2, num_samples=2, seed=1)
+    assert a == b
+    assert [d["prompt"] for d in a] != [d["prompt"] for d in c]
+    assert len({d["gold_key"] for d in a}) == len(a)  # cells draw different questions
+
+
+def test_scores_wrong_parts_separately(counter):
+    (doc,) = build_kv_docs("simple-kv", counter, [1024], depth_buckets=1, num_samples=1)
+    key, value, name = doc["gold_key"], doc["gold_value"], doc["gold_dict_name"]
+    wrong_dict = score_kv(doc, f"The value of key {key} is {value} and it is in Dictionary [0].")
+    assert (wrong_dict["value_acc"], wrong_dict["dict_acc"], wrong_dict["acc"]) == (1, 0, 0)
+    wrong_value = score_kv(doc, f"The value of key {key} is 1 and it is in Dictionary [{name}].")
+    assert (wrong_value["value_acc"], wrong_value["dict_acc"], wrong_value["acc"]) == (0, 1, 0)
+    assert wrong_value["acc_depth_0"] == 0.0 and wrong_value["acc_depth_50"] == MISSING
+
+
+def test_bad_options(counter):
+    with pytest.raises(NeedlesError, match="depth_buckets 3"):
+        depth_starts(3)
+    with pytest.raises(NeedlesError, match=r"max_seq_lengths \[1000\]"):
+        build_kv_docs("simple-kv", counter, [1000])
+    assert depth_starts(10) == list(range(0, 100, 10))
+
+
+def test_custom_dataset_needs_a_tokenizer():
+    from lm_eval_tasks.kv_retrieval import utils
+
+    with pytest.raises(NeedlesError, match="pretrained=PATH.*tokenizer"):
+        utils.simple_kv_dataset(version=1.0)
+
+
+def test_custom_dataset_reads_metadata(tiny_tokenizer_dir):
+    from lm_eval_tasks.kv_retrieval import utils
+
+    ds = utils.multisubkey_kv_dataset(
+        pretrained=str(tiny_tokenizer_dir),
+        max_seq_lengths="[1024]",  # strings from --model_args are accepted too
+        depth_buckets="2",
+        num_samples=1,
+        chat_template="true",
+        version=1.0,
+    )["test"]
+    assert len(ds) == 2 and set(ds["depth"]) == {0, 50}
+    chat = load_tokenizer(str(tiny_tokenizer_dir), chat_template=True)
+    assert all(chat.count(p) == n for p, n in zip(ds["prompt"], ds["num_tokens"], strict=True))
