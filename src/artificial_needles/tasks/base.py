@@ -315,31 +315,43 @@ class KVGenerator(ABC):
     def _names_tokens(self, n: int) -> int:
         return sum(self._num_tokens(i) for i in range(1, n + 1))
 
+    def widest_pair(self) -> tuple[Any, Any]:
+        """A pair with the most digits the config allows (for the feasibility check)."""
+        return (10 ** self.cfg.key_digits[1] - 1, 10 ** self.cfg.value_digits[1] - 1)
+
     def _check_feasible(self) -> None:
+        """Fail at once, naming the parameter to change, when some sample could not fit.
+
+        Fixed-size mode shrinks distractors down to ``dict_size`` min when a sample runs over,
+        so the worst case is every dictionary at its minimum size with the widest numbers.
+        """
         cfg = self.cfg
         gold = self.make_gold(random.Random(0))
         skeleton = self.counter.count(assemble_prompt([], gold.question))
-        gold_cost = self._estimate(gold.pairs)
-        if skeleton + gold_cost > cfg.budget:
+        gold_cost = self._estimate([self.widest_pair()] * cfg.gold_dict_size)
+        need = skeleton + gold_cost + self._num_tokens(1)
+        if need > cfg.budget:
             raise NeedlesError(
                 f"{self.name}: the question and the gold dictionary alone need about "
-                f"{skeleton + gold_cost:.0f} tokens but the budget is {cfg.budget} "
-                f"(max_tokens {cfg.max_tokens} - margin {cfg.margin}); raise max_tokens"
+                f"{need:.0f} tokens but the budget is {cfg.budget} "
+                f"(max_tokens {cfg.max_tokens} - margin {cfg.margin}); raise max_tokens "
+                "or lower gold_dict_size"
             )
         if cfg.num_dicts is not None:
-            small = [self.smallest_pair()] * cfg.dict_size[0]
-            least = (
-                skeleton
-                + gold_cost
+            small = [self.widest_pair()] * cfg.dict_size[0]
+            worst = (
+                need
                 + (cfg.num_dicts - 1) * self._estimate(small)
                 + self._names_tokens(cfg.num_dicts)
+                - self._num_tokens(1)
             )
-            if least > cfg.budget * 1.02:
+            if worst > cfg.budget:
                 raise NeedlesError(
-                    f"{self.name}: num_dicts={cfg.num_dicts} needs at least about {least:.0f} "
-                    f"tokens even with the smallest dictionaries (dict_size min "
-                    f"{cfg.dict_size[0]}, fewest digits), over the budget of {cfg.budget}; "
-                    "lower num_dicts or raise max_tokens"
+                    f"{self.name}: num_dicts={cfg.num_dicts} may need about {worst:.0f} tokens "
+                    f"even with every dictionary shrunk to dict_size min {cfg.dict_size[0]}, "
+                    f"over the budget of {cfg.budget} (max_tokens {cfg.max_tokens} - margin "
+                    f"{cfg.margin}); lower num_dicts, key_digits or value_digits, or raise "
+                    "max_tokens"
                 )
 
     # -- rendering ------------------------------------------------------------------------

@@ -142,6 +142,10 @@ class MultiSubkeyKVGenerator(KVGenerator):
         sub = 10 ** (self.cfg.key_digits[0] - 1)
         return (tuple([sub] * self.cfg.subkeys_per_key[0]), 10 ** (self.cfg.value_digits[0] - 1))
 
+    def widest_pair(self) -> tuple[Any, int]:
+        sub = 10 ** self.cfg.key_digits[1] - 1
+        return (tuple([sub] * self.cfg.subkeys_per_key[1]), 10 ** self.cfg.value_digits[1] - 1)
+
     def answer(self, gold: Gold, name: int) -> str:
         subkeys = ", ".join(map(str, gold.extra_meta["query_subkeys"]))
         return MULTI_ANSWER.format(subkeys=subkeys, key=repr(gold.key), value=gold.value, name=name)

@@ -42,7 +42,7 @@ class SimpleKVGenerator(KVGenerator):
         self._draw_value = number_drawer(config.value_digits)
         super().__init__(config, *args, **kwargs)
         self._tables = None
-        if max(config.key_digits[1], config.value_digits[1]) <= 5:
+        if max(config.key_digits[1], config.value_digits[1]) <= 4:
             self.warm_number_cache([config.key_digits, config.value_digits])
             self._tables = (self._table(config.key_digits), self._table(config.value_digits))
             import numpy as np
@@ -93,7 +93,7 @@ class SimpleKVGenerator(KVGenerator):
                 return k, v
 
     def draw_dicts(self, rng: random.Random, gold: Gold, count: int) -> list[_Dict]:
-        if self._tables is None:
+        if self._tables is None or count <= 0:
             return super().draw_dicts(rng, gold, count)
         return self._draw_dicts_vectorised(rng, gold, count)
 
