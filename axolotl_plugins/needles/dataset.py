@@ -38,12 +38,19 @@ def generate_rows(tokenizer: Any, spec: dict[str, Any], count: int, eot_tokens=(
     """A ``datasets.Dataset`` of ``count`` rows for ``spec`` (same inputs, same rows)."""
     import datasets
 
+    from artificial_needles.errors import NeedlesError
     from artificial_needles.generate import Summary, make_generator
     from artificial_needles.tokens import HFTokenCounter
 
     name = getattr(tokenizer, "name_or_path", "") or "axolotl-tokenizer"
     counter = HFTokenCounter(tokenizer, name, chat_template=True)
-    gen = make_generator(spec["task"], spec["preset"], spec["overrides"], tokenizer=counter)
+    try:
+        gen = make_generator(spec["task"], spec["preset"], spec["overrides"], tokenizer=counter)
+    except NeedlesError as exc:
+        raise ValueError(
+            f"needles_* keys: {exc} (max_tokens is needles_max_tokens or sequence_len, margin "
+            "is needles_margin, other fields are needles_overrides)"
+        ) from exc
     limit = gen.cfg.max_tokens
     summary = Summary(gen.cfg.budget)
     columns: dict[str, list[list[int]]] = {"input_ids": [], "attention_mask": [], "labels": []}
