@@ -82,7 +82,8 @@ def test_multi_prompt_and_answer():
         "The key that contains the integers 616, 141, 623 is <fill-in-key>. Its value is "
         "<fill-in-value> and it is in Dictionary [<fill-in-dictionary-name>]."
     )
-    assert MULTI_ANSWER.format(subkeys="616, 141, 623", key=(141, 623, 616), value=5617, name=6) == (
+    answer = MULTI_ANSWER.format(subkeys="616, 141, 623", key=(141, 623, 616), value=5617, name=6)
+    assert answer == (
         "The key that contains the integers 616, 141, 623 is (141, 623, 616). Its value is 5617 "
         "and it is in Dictionary [6]."
     )

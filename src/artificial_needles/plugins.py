@@ -49,7 +49,13 @@ def get_plugin_manager() -> pluggy.PluginManager:
                     f"plugin {ep.name!r} ({ep.value}) failed to load: {exc!r}; uninstall it or "
                     f"exclude it with {ENV_ALLOW}"
                 ) from exc
-            pm.register(module, name=ep.name)
+            try:
+                pm.register(module, name=ep.name)
+            except ValueError as exc:  # pluggy: name or module already registered
+                raise NeedlesError(
+                    f"plugin {ep.name!r} ({ep.value}) clashes with another plugin: {exc}; "
+                    f"uninstall one of them or select plugins with {ENV_ALLOW}"
+                ) from exc
         pm.check_pending()
         _pm = pm
     return _pm

@@ -159,7 +159,8 @@ def load_tokenizer(spec: str | None = None, chat_template: bool = False) -> Toke
         return EmbeddedMistralCounter(chat_template)
     assert spec is not None
     path = Path(spec).expanduser()
-    if path.suffix == ".model":
+    if path.is_file() or ".model" in path.suffixes:
+        # A single file can only be a SentencePiece model (e.g. tokenizer.model, .model.v1).
         if not path.is_file():
             raise NeedlesError(f"tokenizer file {spec!r} does not exist")
         return SentencePieceCounter(path, str(spec), chat_template)

@@ -28,7 +28,7 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
 from artificial_needles.errors import NeedlesError
 from artificial_needles.seeding import sample_rng
@@ -47,14 +47,22 @@ _MAX_ADJUST_ROUNDS = 64
 _DIGITS = re.compile(r"\d")
 
 
-def _check_range(name: str, value: IntRange, low: int, high: int) -> None:
+def _check_range(name: str, value: IntRange, low: int, high: int) -> IntRange:
     lo, hi = value
     if lo > hi:
-        raise ValueError(
-            f"{name}: minimum {lo} is larger than maximum {hi}; write it as [{hi}, {lo}]"
-        )
+        raise ValueError(f"minimum {lo} is larger than maximum {hi}; write it as [{hi}, {lo}]")
     if lo < low or hi > high:
-        raise ValueError(f"{name}: {list(value)} must lie within [{low}, {high}]")
+        raise ValueError(f"{list(value)} must lie within [{low}, {high}]")
+    return value
+
+
+#: Allowed bounds of the [min, max] range fields.
+RANGE_BOUNDS = {
+    "dict_size": (1, 10_000),
+    "key_digits": (1, 15),
+    "value_digits": (1, 15),
+    "subkeys_per_key": (2, 64),
+}
 
 
 class KVConfig(BaseModel):
@@ -87,11 +95,15 @@ class KVConfig(BaseModel):
     answer_template: bool = Field(True, description="append the answer template to the question")
     seed: int = Field(0, ge=0, description="dataset seed")
 
+    @field_validator("*", mode="after")
+    @classmethod
+    def _check_ranges(cls, value: Any, info: ValidationInfo) -> Any:
+        if info.field_name in RANGE_BOUNDS:
+            return _check_range(info.field_name, value, *RANGE_BOUNDS[info.field_name])
+        return value
+
     @model_validator(mode="after")
     def _check(self) -> KVConfig:
-        _check_range("dict_size", self.dict_size, 1, 10_000)
-        _check_range("key_digits", self.key_digits, 1, 15)
-        _check_range("value_digits", self.value_digits, 1, 15)
         if self.margin >= self.max_tokens:
             raise ValueError(
                 f"margin ({self.margin}) must be smaller than max_tokens ({self.max_tokens})"

@@ -21,7 +21,6 @@ from artificial_needles.tasks.base import (
     IntRange,
     KVConfig,
     KVGenerator,
-    _check_range,
     digits_number,
     draw_int,
 )
@@ -46,7 +45,6 @@ class MultiSubkeyKVConfig(KVConfig):
 
     @model_validator(mode="after")
     def _check_subkeys(self) -> MultiSubkeyKVConfig:
-        _check_range("subkeys_per_key", self.subkeys_per_key, 2, 64)
         if self.query_subkeys is not None and self.query_subkeys > self.subkeys_per_key[0]:
             raise ValueError(
                 f"query_subkeys ({self.query_subkeys}) exceeds the smallest key "
