@@ -157,7 +157,7 @@ class Gold:
     extra_meta: dict[str, Any] = field(default_factory=dict)
 
 
-@dataclass
+@dataclass(slots=True)
 class _Dict:
     """A distractor dictionary (insertion-ordered) and its estimated token cost."""
 
