@@ -167,15 +167,15 @@ def evaluate(
             f"`lm_eval ls tasks --include_path {paths[0]}`"
         )
 
-    lm = lm_eval.api.registry.get_model(model).create_from_arg_obj(
-        args_dict,
-        {
-            "batch_size": evaluate_kwargs.get("batch_size", 1),
-            "max_batch_size": evaluate_kwargs.get("max_batch_size"),
-            # lm_eval's CLI default: falls back to the CPU when no GPU is present
-            "device": evaluate_kwargs.get("device") or "cuda:0",
-        },
-    )
+    extra = {
+        "batch_size": evaluate_kwargs.get("batch_size", 1),
+        "max_batch_size": evaluate_kwargs.get("max_batch_size"),
+        # lm_eval's CLI default: falls back to the CPU when no GPU is present
+        "device": evaluate_kwargs.get("device") or "cuda:0",
+    }
+    # model_args win (e.g. device=cpu given there), as they do in lm_eval's CLI
+    extra = {k: v for k, v in extra.items() if k not in args_dict}
+    lm = lm_eval.api.registry.get_model(model).create_from_arg_obj(args_dict, extra)
     gen_kwargs = evaluate_kwargs.get("gen_kwargs")
     if check_lengths:
         if not (hasattr(lm, "tok_encode") and hasattr(lm, "max_length")):
