@@ -191,7 +191,11 @@ def curve(args: argparse.Namespace) -> None:
         res = run_lm_eval(
             f"pretrained={ckpt},tokenizer={model}",
             ["kv_retrieval_simple"],
-            metadata={"max_seq_lengths": [1024], "num_samples": args.eval_samples},
+            metadata={
+                "max_seq_lengths": [1024],
+                "num_samples": args.eval_samples,
+                "chat_template": True,
+            },
             apply_chat_template=True,
             batch_size=8,
         )
