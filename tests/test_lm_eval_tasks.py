@@ -122,6 +122,9 @@ def test_lm_eval_ls_tasks_lists_our_names():
         if line.startswith("|") and str(tasks_path()) in line
     }
     assert ours == ALL_NAMES
+    # needles_general's members are lm-eval's own tasks and groups
+    listed = {line.split("|")[1].strip() for line in out.splitlines() if line.startswith("|")}
+    assert {"mmlu", "hellaswag", "gsm8k", "triviaqa", "nq_open"} <= listed
 
 
 def _run(args: list[str], cwd: Path) -> subprocess.CompletedProcess:
