@@ -179,7 +179,6 @@ def number_drawer(digits: IntRange) -> Callable[[Callable[[], float]], int]:
         start, width = spans[0]
         return lambda r: start + int(r() * width)
     k = len(spans)
-    # Two-entry ranges (the common 3-4 digits) avoid the tuple lookup cost of the general case.
     return lambda r: (lambda sw: sw[0] + int(r() * sw[1]))(spans[int(r() * k)])
 
 

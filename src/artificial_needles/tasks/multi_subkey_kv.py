@@ -21,8 +21,8 @@ from artificial_needles.tasks.base import (
     IntRange,
     KVConfig,
     KVGenerator,
-    digits_number,
     draw_int,
+    number_drawer,
 )
 from artificial_needles.templates import MULTI_ANSWER, MULTI_QUESTION, MULTI_TEMPLATE
 
@@ -83,23 +83,31 @@ class MultiSubkeyKVGenerator(KVGenerator):
 
     cfg: MultiSubkeyKVConfig
 
-    def _number(self, rng: random.Random, digits: IntRange, reserved: set[int]) -> int:
+    def __init__(self, config: KVConfig, *args: Any, **kwargs: Any) -> None:
+        self._draw = {
+            "key": number_drawer(config.key_digits),
+            "value": number_drawer(config.value_digits),
+        }
+        super().__init__(config, *args, **kwargs)
+
+    def _number(self, rng: random.Random, kind: str, reserved: set[int]) -> int:
+        draw, r = self._draw[kind], rng.random
         while True:
-            n = digits_number(rng, digits)
+            n = draw(r)
             if n not in reserved:
                 return n
 
     def _subkeys(self, rng: random.Random, count: int, reserved: set[int]) -> list[int]:
         out: list[int] = []
         while len(out) < count:
-            n = self._number(rng, self.cfg.key_digits, reserved)
+            n = self._number(rng, "key", reserved)
             if n not in out:
                 out.append(n)
         return out
 
     def make_gold(self, rng: random.Random) -> Gold:
         cfg = self.cfg
-        value = digits_number(rng, cfg.value_digits)
+        value = self._number(rng, "value", set())
         key = tuple(self._subkeys(rng, draw_int(rng, cfg.subkeys_per_key), {value}))
         query = rng.sample(key, cfg.query_subkeys or len(key))
         subkeys = ", ".join(map(str, query))
@@ -131,7 +139,7 @@ class MultiSubkeyKVGenerator(KVGenerator):
             shared = rng.sample(gold.extra_meta["query_subkeys"], cfg.shared_subkeys)
         key = shared + self._subkeys(rng, size - len(shared), gold.reserved)
         rng.shuffle(key)
-        return tuple(key), self._number(rng, cfg.value_digits, gold.reserved)
+        return tuple(key), self._number(rng, "value", gold.reserved)
 
     def pair_numbers(self, pair: tuple[Any, int]) -> list[int]:
         return [*pair[0], pair[1]]
