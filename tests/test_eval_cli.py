@@ -171,3 +171,10 @@ def test_run_lm_eval_api(tmp_path, tiny_model_dir, mdqa_dir):
             ["mdqa_20docs_pos1"],
             metadata={"mdqa_data": str(mdqa_dir)},
         )
+
+
+def test_eval_cli_needs_tasks(capsys):
+    from artificial_needles.cli import main
+
+    assert main(["eval", "--model", "hf", "--model_args", "pretrained=x"]) == 2
+    assert "--tasks is required" in capsys.readouterr().err

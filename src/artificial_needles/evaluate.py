@@ -114,6 +114,29 @@ def check_prompt_lengths(
     return problems
 
 
+def _once_task_manager(base: type) -> type:
+    """A TaskManager subclass that builds each task list once: the length check and
+    ``simple_evaluate`` then share the same task objects (datasets load once)."""
+
+    class OnceTaskManager(base):  # type: ignore[misc, valid-type]
+        def load_task_or_group(self, task_list: Any = None) -> dict[Any, Any]:
+            # only top-level calls are shared; lm-eval's nested calls for groups build anew
+            depth = self.__dict__.get("_needles_depth", 0)
+            if depth:
+                return super().load_task_or_group(task_list)
+            key = json.dumps(task_list, sort_keys=True, default=str)
+            cache = self.__dict__.setdefault("_needles_loaded", {})
+            if key not in cache:
+                self._needles_depth = 1
+                try:
+                    cache[key] = super().load_task_or_group(task_list)
+                finally:
+                    self._needles_depth = 0
+            return cache[key]
+
+    return OnceTaskManager
+
+
 def _save(tracker: Any, results: dict[str, Any], log_samples: bool) -> None:
     samples = results.get("samples") if log_samples else None
     to_save = {k: v for k, v in results.items() if k != "samples"}
@@ -159,7 +182,7 @@ def evaluate(
     paths = [str(tasks_path())]
     if include_path:
         paths += [include_path] if isinstance(include_path, str) else list(include_path)
-    task_manager = TaskManager(include_path=paths, metadata=meta)
+    task_manager = _once_task_manager(TaskManager)(include_path=paths, metadata=meta)
     unknown = [t for t in tasks if not task_manager.match_tasks([t])]
     if unknown:
         raise NeedlesError(
