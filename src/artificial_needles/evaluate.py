@@ -251,6 +251,8 @@ def evaluate(
     )
     if output_path:
         _save(tracker, results, log_samples)
+    if tracker.push_results_to_hub or tracker.push_samples_to_hub:
+        tracker.recreate_metadata_card()
     return results
 
 
@@ -332,6 +334,11 @@ def run(args: argparse.Namespace) -> int:
     cfg = _lm_eval_options(list(getattr(args, "extra", [])))
     from lm_eval.utils import handle_non_serializable, make_table
 
+    if cfg.wandb_args:
+        raise NeedlesError(
+            "--wandb_args is not supported by artificial-needles eval; use `lm_eval run "
+            '--include_path "$(artificial-needles tasks-path)" ...` for W&B logging'
+        )
     tracker_args = dict(cfg.hf_hub_log_args or {})
     tracker_args.pop("output_path", None)
     seed = cfg.seed or [None, None, None, None]
