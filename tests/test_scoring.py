@@ -127,3 +127,17 @@ def test_bucket_metrics_and_mean():
     assert bucket_mean([1.0, MISSING, 0.0, MISSING]) == 0.5
     assert bucket_mean([MISSING, MISSING]) == MISSING
     assert bucket_mean([]) == MISSING
+
+
+@given(st.integers(0, 10**6), st.integers(0, 10**6), st.integers(1, 10**4))
+def test_parse_kv_answer_reads_the_template_answer(key, value, name):
+    text = f"The value of key {key} is {value} and it is in Dictionary [{name}]."
+    got = parse_kv_answer(text, [key])
+    assert (got.value, got.dict_name) == (value, name)
+
+
+@given(st.text())
+def test_flenqa_last_word_decides(text):
+    assert flenqa_answer(text + " True") == "true"
+    assert flenqa_answer(text + " false") == "false"
+    assert flenqa_answer(text + " not true") == "false"
