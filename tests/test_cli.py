@@ -147,7 +147,10 @@ def test_list_shows_generators_presets_and_parameters():
 BAD_INPUTS = [
     (["simple-kv", "--max-tokens", "140"], "raise max_tokens"),
     (["simple-kv", "--num-dicts", "400", "--max-tokens", "2048"], "lower num_dicts"),
-    (["simple-kv", "--set", "dict_size=[4,3]"], "dict_size: Value error, minimum 4 is larger than maximum 3"),
+    (
+        ["simple-kv", "--set", "dict_size=[4,3]"],
+        "dict_size: Value error, minimum 4 is larger than maximum 3",
+    ),
     (["simple-kv", "--set", "key_digits=[0,3]"], "key_digits"),
     (["simple-kv", "--preset", "paper-gpt4"], "unknown preset 'paper-gpt4'"),
     (["simple-kv", "--tokenizer", "/no/such/tokenizer"], "tokenizer '/no/such/tokenizer'"),
