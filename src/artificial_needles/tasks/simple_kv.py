@@ -41,30 +41,27 @@ class SimpleKVGenerator(KVGenerator):
         self._draw_key = number_drawer(config.key_digits)
         self._draw_value = number_drawer(config.value_digits)
         super().__init__(config, *args, **kwargs)
-        self._tables = None
-        if max(config.key_digits[1], config.value_digits[1]) <= 4:
-            self.warm_number_cache([config.key_digits, config.value_digits])
-            self._tables = (self._table(config.key_digits), self._table(config.value_digits))
+        self._vectorised = max(config.key_digits[1], config.value_digits[1]) <= 4
+        if self._vectorised:
             import numpy as np
 
-            self._tables_np = tuple(
-                (np.array(nums, dtype=np.int64), np.array(toks, dtype=np.int64))
-                for nums, toks in self._tables
-            )
-
-    def _table(self, digits: tuple[int, int]) -> tuple[list[int], list[int]]:
-        """Every candidate number, repeated so that one uniform index draws a uniform digit
-        count and then a uniform number (the same law as :func:`number_drawer`), with its
-        token count alongside."""
-        widths = {
-            d: 10**d - (10 ** (d - 1) if d > 1 else 0) for d in range(digits[0], digits[1] + 1)
-        }
-        top = max(widths.values())
-        numbers: list[int] = []
-        for d, w in widths.items():
-            start = 10 ** (d - 1) if d > 1 else 0
-            numbers.extend(n for n in range(start, start + w) for _ in range(top // w))
-        return numbers, [self._ntok[n] for n in numbers]
+            # Token count of every candidate number (10**4 entries at most), read by index.
+            self.warm_number_cache([config.key_digits, config.value_digits])
+            top = 10 ** max(config.key_digits[1], config.value_digits[1])
+            self._ntok_arr = np.zeros(top, dtype=np.int64)
+            for n, t in self._ntok.items():
+                if n < top:
+                    self._ntok_arr[n] = t
+            self._spans = {
+                name: np.array(
+                    [
+                        (10 ** (d - 1) if d > 1 else 0, 10**d - (10 ** (d - 1) if d > 1 else 0))
+                        for d in range(digits[0], digits[1] + 1)
+                    ],
+                    dtype=np.int64,
+                )
+                for name, digits in (("key", config.key_digits), ("value", config.value_digits))
+            }
 
     def make_gold(self, rng: random.Random) -> Gold:
         cfg = self.cfg
@@ -93,7 +90,7 @@ class SimpleKVGenerator(KVGenerator):
                 return k, v
 
     def draw_dicts(self, rng: random.Random, gold: Gold, count: int) -> list[_Dict]:
-        if self._tables is None or count <= 0:
+        if not self._vectorised or count <= 0:
             return super().draw_dicts(rng, gold, count)
         return self._draw_dicts_vectorised(rng, gold, count)
 
@@ -105,32 +102,35 @@ class SimpleKVGenerator(KVGenerator):
         """
         import numpy as np
 
-        (kn, kt), (vn, vt) = self._tables_np
         lo, hi = self.cfg.dict_size
 
         def uniform(n: int) -> np.ndarray:
             raw = np.frombuffer(rng.randbytes(8 * n), dtype="<u8")
             return (raw >> np.uint64(11)).astype(np.float64) * (2.0**-53)
 
+        def numbers(kind: str, n: int) -> np.ndarray:
+            # The law of number_drawer: a uniform digit count, then a uniform number.
+            spans = self._spans[kind]
+            pick = spans[(uniform(n) * len(spans)).astype(np.int64)]
+            return pick[:, 0] + (uniform(n) * pick[:, 1]).astype(np.int64)
+
         sizes = lo + (uniform(count) * (hi - lo + 1)).astype(np.int64)
         total = int(sizes.sum())
-        ki = (uniform(total) * len(kn)).astype(np.int64)
-        vi = (uniform(total) * len(vn)).astype(np.int64)
+        k_arr, v_arr = numbers("key", total), numbers("value", total)
         while True:  # redraw the (rare) pairs that hit the gold key or value
-            k_arr, v_arr = kn[ki], vn[vi]
             bad = np.zeros(total, dtype=bool)
             for x in gold.reserved:
                 bad |= (k_arr == x) | (v_arr == x)
             nbad = int(bad.sum())
             if not nbad:
                 break
-            ki[bad] = (uniform(nbad) * len(kn)).astype(np.int64)
-            vi[bad] = (uniform(nbad) * len(vn)).astype(np.int64)
+            k_arr[bad], v_arr[bad] = numbers("key", nbad), numbers("value", nbad)
         keys, values = k_arr.tolist(), v_arr.tolist()
         starts = np.concatenate(([0], np.cumsum(sizes)[:-1]))
         w = self._weights
+        tok = self._ntok_arr
         ests = (
-            np.add.reduceat(kt[ki] + vt[vi], starts) + w[0] + (w[1] + 2 * w[2]) * sizes
+            np.add.reduceat(tok[k_arr] + tok[v_arr], starts) + w[0] + (w[1] + 2 * w[2]) * sizes
         ).tolist()
         out: list[_Dict] = []
         for at, size, est in zip(starts.tolist(), sizes.tolist(), ests, strict=True):
