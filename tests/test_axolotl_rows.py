@@ -105,8 +105,18 @@ def test_answer_longer_than_margin_fails_naming_the_key(tiny_tokenizer_dir):
     tok = AutoTokenizer.from_pretrained(tiny_tokenizer_dir)
     spec = _spec()
     spec["overrides"] = {**spec["overrides"], "margin": 2}
+    # The premise: with a 2-token margin, some of the 8 prompts leave too little room for the
+    # answer and its end-of-turn token (fill mode stops within about a line of the budget).
+    from artificial_needles.generate import make_generator
+    from artificial_needles.tokens import HFTokenCounter
+
+    counter = HFTokenCounter(tok, "tiny", chat_template=True)
+    gen = make_generator("simple-kv", None, spec["overrides"], tokenizer=counter)
+    room = [MAX_TOKENS - s.meta["num_tokens"] for s in gen.iter_samples(0, 8)]
+    answer = len(tok(gen.sample(0).answer, add_special_tokens=False)["input_ids"])
+    assert min(room) < answer, (room, answer)
     with pytest.raises(ValueError, match="needles_margin"):
-        generate_rows(tok, spec, 2)
+        generate_rows(tok, spec, 8)
 
 
 def test_template_without_end_of_turn_token_fails_clearly(tmp_path):
