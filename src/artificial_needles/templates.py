@@ -39,6 +39,11 @@ def dictionary_line(name: int | str, body: str) -> str:
     return f"Dictionary [{name}] {body}"
 
 
+def dictionary_lines(names: list[int], bodies: list[dict]) -> list[str]:
+    """:func:`dictionary_line` for many dictionaries rendered as their Python ``repr``."""
+    return [f"Dictionary [{n}] {b!r}" for n, b in zip(names, bodies, strict=True)]
+
+
 def assemble_prompt(lines: list[str], question: str) -> str:
     """Intro, blank line, dictionary lines, blank line, question; no trailing newline."""
     return INTRO + "\n\n" + "\n".join(lines) + "\n\n" + question

@@ -32,7 +32,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validat
 
 from artificial_needles.errors import NeedlesError
 from artificial_needles.seeding import sample_rng
-from artificial_needles.templates import INTRO, assemble_prompt, dictionary_line
+from artificial_needles.templates import INTRO, assemble_prompt, dictionary_line, dictionary_lines
 from artificial_needles.tokens import TokenCounter
 
 IntRange = tuple[int, int]
@@ -452,8 +452,11 @@ class KVGenerator(ABC):
         added = 0
         for _ in range(_MAX_ADJUST_ROUNDS):
             bodies, names, pos = self._layout(index, dicts, gold)
-            render = self.render_dict
-            lines = [dictionary_line(nm, render(b)) for nm, b in zip(names, bodies, strict=True)]
+            if type(self).render_dict is KVGenerator.render_dict:
+                lines = dictionary_lines(names, bodies)
+            else:
+                render = self.render_dict
+                lines = [dictionary_line(n, render(b)) for n, b in zip(names, bodies, strict=True)]
             prompt = assemble_prompt(lines, gold.question)
             num_tokens = self.counter.count(prompt)
             over = num_tokens - budget

@@ -8,6 +8,7 @@ key nor the gold value appears anywhere else as a number.
 from __future__ import annotations
 
 import random
+from itertools import islice
 from typing import Any
 
 from artificial_needles.tasks.base import Gold, KVConfig, KVGenerator, _Dict, number_drawer
@@ -53,14 +54,11 @@ class SimpleKVGenerator(KVGenerator):
                 if n < top:
                     self._ntok_arr[n] = t
             self._spans = {
-                name: np.array(
-                    [
-                        (10 ** (d - 1) if d > 1 else 0, 10**d - (10 ** (d - 1) if d > 1 else 0))
-                        for d in range(digits[0], digits[1] + 1)
-                    ],
-                    dtype=np.int64,
+                name: (
+                    np.array([10 ** (d - 1) if d > 1 else 0 for d in range(lo, hi + 1)]),
+                    np.array([10**d - (10 ** (d - 1) if d > 1 else 0) for d in range(lo, hi + 1)]),
                 )
-                for name, digits in (("key", config.key_digits), ("value", config.value_digits))
+                for name, (lo, hi) in (("key", config.key_digits), ("value", config.value_digits))
             }
 
     def make_gold(self, rng: random.Random) -> Gold:
@@ -104,19 +102,20 @@ class SimpleKVGenerator(KVGenerator):
 
         lo, hi = self.cfg.dict_size
 
-        def uniform(n: int) -> np.ndarray:
-            raw = np.frombuffer(rng.randbytes(8 * n), dtype="<u8")
+        def uniform(rows: int, n: int) -> np.ndarray:
+            raw = np.frombuffer(rng.randbytes(8 * rows * n), dtype="<u8").reshape(rows, n)
             return (raw >> np.uint64(11)).astype(np.float64) * (2.0**-53)
 
-        def numbers(kind: str, n: int) -> np.ndarray:
+        def numbers(kind: str, pick: np.ndarray, offset: np.ndarray) -> np.ndarray:
             # The law of number_drawer: a uniform digit count, then a uniform number.
-            spans = self._spans[kind]
-            pick = spans[(uniform(n) * len(spans)).astype(np.int64)]
-            return pick[:, 0] + (uniform(n) * pick[:, 1]).astype(np.int64)
+            starts, widths = self._spans[kind]
+            d = (pick * len(starts)).astype(np.int64)
+            return starts[d] + (offset * widths[d]).astype(np.int64)
 
-        sizes = lo + (uniform(count) * (hi - lo + 1)).astype(np.int64)
+        sizes = lo + (uniform(1, count)[0] * (hi - lo + 1)).astype(np.int64)
         total = int(sizes.sum())
-        k_arr, v_arr = numbers("key", total), numbers("value", total)
+        u = uniform(4, total)
+        k_arr, v_arr = numbers("key", u[0], u[1]), numbers("value", u[2], u[3])
         while True:  # redraw the (rare) pairs that hit the gold key or value
             bad = np.zeros(total, dtype=bool)
             for x in gold.reserved:
@@ -124,23 +123,24 @@ class SimpleKVGenerator(KVGenerator):
             nbad = int(bad.sum())
             if not nbad:
                 break
-            k_arr[bad], v_arr[bad] = numbers("key", nbad), numbers("value", nbad)
+            u = uniform(4, nbad)
+            k_arr[bad], v_arr[bad] = numbers("key", u[0], u[1]), numbers("value", u[2], u[3])
         keys, values = k_arr.tolist(), v_arr.tolist()
-        starts = np.concatenate(([0], np.cumsum(sizes)[:-1]))
         w = self._weights
         tok = self._ntok_arr
         ests = (
-            np.add.reduceat(tok[k_arr] + tok[v_arr], starts) + w[0] + (w[1] + 2 * w[2]) * sizes
+            np.add.reduceat(tok[k_arr] + tok[v_arr], np.cumsum(sizes) - sizes)
+            + (w[0] + (w[1] + 2 * w[2]) * sizes)
         ).tolist()
-        out: list[_Dict] = []
-        for at, size, est in zip(starts.tolist(), sizes.tolist(), ests, strict=True):
-            pairs = dict(zip(keys[at : at + size], values[at : at + size], strict=True))
-            if len(pairs) < size:  # a key repeated inside one dictionary (rare): top it up
-                while len(pairs) < size:
+        pairs_iter = zip(keys, values, strict=True)
+        size_list = sizes.tolist()
+        out = list(map(_Dict, [dict(islice(pairs_iter, n)) for n in size_list], ests))
+        for d, size in zip(out, size_list, strict=True):
+            if len(d.pairs) < size:  # a key repeated inside one dictionary (rare): top it up
+                while len(d.pairs) < size:
                     k, v = self.make_pair(rng, gold)
-                    pairs.setdefault(k, v)
-                est = self._estimate(list(pairs.items()))
-            out.append(_Dict(pairs, est))
+                    d.pairs.setdefault(k, v)
+                d.est = self._estimate(list(d.pairs.items()))
         return out
 
     def pair_numbers(self, pair: tuple[Any, int]) -> list[int]:
