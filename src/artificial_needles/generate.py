@@ -22,7 +22,7 @@ from artificial_needles.errors import NeedlesError
 from artificial_needles.io import atomic_write
 from artificial_needles.plugins import get_generator
 from artificial_needles.records import RecordFormat, to_json_line, to_record
-from artificial_needles.tasks.base import KVConfig, KVGenerator, Sample
+from artificial_needles.tasks.base import KVConfig, KVGenerator
 from artificial_needles.tokens import TokenCounter, load_tokenizer
 
 
@@ -129,15 +129,10 @@ def _work(chunk: tuple[int, int]) -> list[tuple[str, dict[str, Any]]]:
     return [(to_json_line(s, _worker_fmt), s.meta) for s in _worker_gen.iter_samples(*chunk)]
 
 
-def iter_lines(
+def _pool_lines(
     spec: dict[str, Any], fmt: RecordFormat, num_samples: int, num_workers: int
 ) -> Iterator[tuple[str, dict[str, Any]]]:
-    """(JSON line, meta) for every sample in index order, from one or several processes."""
-    if num_workers <= 1:
-        gen = make_generator(**spec)
-        for s in gen.iter_samples(0, num_samples):
-            yield to_json_line(s, fmt), s.meta
-        return
+    """(JSON line, meta) for every sample in index order, from ``num_workers`` processes."""
     chunk = 64
     chunks = [(i, min(i + chunk, num_samples)) for i in range(0, num_samples, chunk)]
     ctx = multiprocessing.get_context("spawn")
@@ -173,7 +168,7 @@ def generate_file(
     if num_workers <= 1:
         lines = ((to_json_line(s, fmt), s.meta) for s in gen.iter_samples())
     else:
-        lines = iter_lines(spec, fmt, cfg.num_samples, num_workers)
+        lines = _pool_lines(spec, fmt, cfg.num_samples, num_workers)
     if progress:
         from tqdm import tqdm
 
@@ -183,8 +178,3 @@ def generate_file(
             fh.write(line)
             summary.add(meta)
     return summary
-
-
-def iter_samples(generator: KVGenerator) -> Iterator[Sample]:
-    """Convenience alias of :meth:`KVGenerator.iter_samples`."""
-    return generator.iter_samples()

@@ -40,12 +40,11 @@ def embedded_model_path() -> Path:
 
 
 class TokenCounter(ABC):
-    """Counts tokens of prompts for one tokenizer; cheap piece lengths are memoised."""
+    """Counts tokens of prompts for one tokenizer."""
 
     def __init__(self, name: str, chat_template: bool) -> None:
         self.name = name
         self.chat_template = chat_template
-        self._piece_cache: dict[str, int] = {}
 
     @abstractmethod
     def encode_len(self, text: str) -> int:
@@ -62,13 +61,6 @@ class TokenCounter(ABC):
     def count(self, prompt: str) -> int:
         """Tokens the model sees for one prompt."""
         return self.count_many([prompt])[0]
-
-    def piece_len(self, piece: str) -> int:
-        """Memoised :meth:`encode_len` for short, often repeated strings."""
-        cached = self._piece_cache.get(piece)
-        if cached is None:
-            cached = self._piece_cache[piece] = self.encode_len(piece)
-        return cached
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}({self.name!r}, chat_template={self.chat_template})"
