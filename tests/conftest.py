@@ -5,12 +5,10 @@ from __future__ import annotations
 import os
 
 import pytest
+from tiny import OFFLINE_ENV
 
-os.environ.setdefault("HF_HUB_OFFLINE", "1")
-os.environ.setdefault("HF_DATASETS_OFFLINE", "1")
-os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
-os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
-os.environ.setdefault("AXOLOTL_DO_NOT_TRACK", "1")
+for _key, _value in OFFLINE_ENV.items():
+    os.environ.setdefault(_key, _value)
 
 
 @pytest.fixture(scope="session")

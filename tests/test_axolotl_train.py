@@ -17,18 +17,11 @@ from pathlib import Path
 
 import pytest
 import yaml
+from tiny import OFFLINE_ENV as OFFLINE
 
 SMOKE = Path(__file__).parent.parent / "configs" / "axolotl" / "tiny-cpu-smoke.yml"
 AXOLOTL = str(Path(sys.executable).parent / "axolotl")
 ANSI = re.compile(r"\x1b\[[0-9;]*m")
-OFFLINE = {
-    "HF_HUB_OFFLINE": "1",
-    "HF_DATASETS_OFFLINE": "1",
-    "TRANSFORMERS_OFFLINE": "1",
-    "AXOLOTL_DO_NOT_TRACK": "1",
-    "TOKENIZERS_PARALLELISM": "false",
-    "WANDB_MODE": "disabled",
-}
 
 pytestmark = pytest.mark.slow
 

@@ -25,6 +25,15 @@ MISTRAL = (
     "{{ '[INST] ' + m['content'] + ' [/INST]' }}{% elif m['role'] == 'assistant' %}"
     "{{ m['content'] + eos_token }}{% endif %}{% endfor %}"
 )
+#: Environment for subprocesses of tests and benchmarks: nothing may reach a hub.
+OFFLINE_ENV = {
+    "HF_HUB_OFFLINE": "1",
+    "HF_DATASETS_OFFLINE": "1",
+    "TRANSFORMERS_OFFLINE": "1",
+    "AXOLOTL_DO_NOT_TRACK": "1",
+    "TOKENIZERS_PARALLELISM": "false",
+    "WANDB_MODE": "disabled",
+}
 CHAT_TEMPLATES = {"chatml": CHATML, "llama3": LLAMA3, "mistral": MISTRAL}
 #: end-of-turn marker of each template (what the trainable tokens must end with)
 END_OF_TURN = {"chatml": "<|im_end|>", "llama3": "<|eot_id|>", "mistral": "</s>"}
