@@ -100,7 +100,7 @@ def base_config(model: Path, work: Path, seq_len: int, gpu: bool) -> dict:
     return {
         "base_model": str(model),
         "tokenizer_type": "AutoTokenizer",
-        "plugins": ["axolotl_plugins.needles.NeedlesPlugin"],
+        "plugins": ["artificial_needles.axolotl.NeedlesPlugin"],
         "needles_task": "simple-kv",
         "needles_num_dicts": "fill",
         "needles_answer_template": True,

@@ -49,7 +49,7 @@ def test_config_passes_axolotl_validation(path, tmp_path):
     assert "axolotl " in text.split("\nbase_model:")[0], "the header names the command to run"
     cfg = _validate(_raw(path, tmp_path))
     assert cfg.needles_task
-    assert [d["type"] for d in cfg.datasets] == ["axolotl_plugins.needles.dataset"]
+    assert [d["type"] for d in cfg.datasets] == ["artificial_needles.axolotl.dataset"]
     spec_file = Path(cfg.datasets[0]["path"])
     assert spec_file.is_file() and spec_file.parent == tmp_path / "needles"
     assert cfg.needles_eval_tasks
@@ -94,8 +94,8 @@ def test_bad_needles_value_fails_at_config_load_naming_the_key(tmp_path, changes
 def test_dataset_entry_without_needles_task_is_rejected(tmp_path):
     raw = {
         "base_model": "x",
-        "plugins": ["axolotl_plugins.needles.NeedlesPlugin"],
-        "datasets": [{"path": "needles", "type": "axolotl_plugins.needles.dataset"}],
+        "plugins": ["artificial_needles.axolotl.NeedlesPlugin"],
+        "datasets": [{"path": "needles", "type": "artificial_needles.axolotl.dataset"}],
         "micro_batch_size": 1,
         "learning_rate": 1e-5,
         "dataset_prepared_path": str(tmp_path),
@@ -107,7 +107,7 @@ def test_dataset_entry_without_needles_task_is_rejected(tmp_path):
 def test_mixing_keeps_user_datasets_and_fills_our_entry(tmp_path):
     mine = {"path": str(tmp_path / "mine.jsonl"), "type": "chat_template"}
     raw = _raw(SMOKE, tmp_path, needles_num_samples=None, needles_mix_ratio=0.25)
-    raw["datasets"] = [mine, {"path": "needles", "type": "axolotl_plugins.needles.dataset"}]
+    raw["datasets"] = [mine, {"path": "needles", "type": "artificial_needles.axolotl.dataset"}]
     cfg = _validate(raw)
     assert cfg.datasets[0]["path"] == mine["path"]
     assert cfg.datasets[1]["path"].startswith(str(tmp_path / "needles"))
@@ -146,7 +146,8 @@ def test_needles_generate_subcommand_through_axolotl_plugin_commands(tiny_model_
     cfg = _raw(SMOKE, tmp_path, base_model=str(tiny_model_dir))
     path = tmp_path / "cfg.yml"
     path.write_text(yaml.safe_dump(cfg))
-    command = LazyCommand("needles-generate", PluginCommand("axolotl_plugins.needles.cli:generate"))
+    target = "artificial_needles.axolotl.cli:generate"
+    command = LazyCommand("needles-generate", PluginCommand(target))
     out = tmp_path / "train.jsonl"
     result = CliRunner().invoke(command, [str(path), "-o", str(out), "--num-samples", "3"])
     assert result.exit_code == 0, result.output

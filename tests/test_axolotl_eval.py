@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from axolotl_plugins.needles.evaluation import headline, model_args_for
+from artificial_needles.axolotl.evaluation import headline, model_args_for
 
 
 class Cfg(dict):

@@ -16,7 +16,7 @@ def test_mix_ratio_sets_the_share_of_synthetic_rows(tiny_model_dir, tmp_path):
     from axolotl.common.datasets import load_datasets
     from transformers import AutoTokenizer
 
-    from axolotl_plugins.needles.rows import trainable_text
+    from artificial_needles.axolotl.rows import trainable_text
 
     mine = tmp_path / "mine.jsonl"
     with mine.open("w") as fh:
@@ -37,7 +37,7 @@ def test_mix_ratio_sets_the_share_of_synthetic_rows(tiny_model_dir, tmp_path):
         sample_packing=False,
         datasets=[
             {"path": str(mine), "type": "chat_template"},
-            {"path": "needles", "type": "axolotl_plugins.needles.dataset"},
+            {"path": "needles", "type": "artificial_needles.axolotl.dataset"},
         ],
     )
     path = tmp_path / "mix.yml"

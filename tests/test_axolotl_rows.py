@@ -12,8 +12,8 @@ import re
 import pytest
 from tiny import END_OF_TURN, build_tokenizer
 
-from axolotl_plugins.needles.dataset import generate_rows
-from axolotl_plugins.needles.rows import IGNORE_INDEX, build_row, slot_spans, trainable_text
+from artificial_needles.axolotl.dataset import generate_rows
+from artificial_needles.axolotl.rows import IGNORE_INDEX, build_row, slot_spans, trainable_text
 
 FAMILIES = ["mistral", "llama3", "chatml"]
 MAX_TOKENS = 384

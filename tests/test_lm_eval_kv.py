@@ -68,14 +68,14 @@ def test_bad_options(counter):
 
 
 def test_custom_dataset_needs_a_tokenizer():
-    from lm_eval_tasks.kv_retrieval import utils
+    from artificial_needles.lm_eval_tasks.kv_retrieval import utils
 
     with pytest.raises(NeedlesError, match="pretrained=PATH.*tokenizer"):
         utils.simple_kv_dataset(version=1.0)
 
 
 def test_custom_dataset_reads_metadata(tiny_tokenizer_dir):
-    from lm_eval_tasks.kv_retrieval import utils
+    from artificial_needles.lm_eval_tasks.kv_retrieval import utils
 
     ds = utils.multisubkey_kv_dataset(
         pretrained=str(tiny_tokenizer_dir),

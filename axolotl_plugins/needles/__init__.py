@@ -3,7 +3,7 @@
 Enable it with::
 
     plugins:
-      - axolotl_plugins.needles.NeedlesPlugin
+      - artificial_needles.axolotl.NeedlesPlugin
     needles_task: simple-kv
     needles_num_samples: 350
 
@@ -15,14 +15,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from axolotl_plugins.needles.args import DATASET_TYPE, NeedlesArgs, check_unknown_keys
+from artificial_needles.axolotl.args import DATASET_TYPE, NeedlesArgs, check_unknown_keys
 
 __all__ = ["DATASET_TYPE", "NeedlesArgs", "NeedlesPlugin", "check_unknown_keys"]
 
 
 def __getattr__(name: str) -> Any:
     if name == "NeedlesPlugin":
-        from axolotl_plugins.needles.plugin import NeedlesPlugin
+        from artificial_needles.axolotl.plugin import NeedlesPlugin
 
         return NeedlesPlugin
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -11,13 +11,13 @@ from typing import Any, Literal
 from pydantic import BaseModel, Field, field_validator, model_validator
 
 #: The ``type:`` of a ``datasets:`` entry that holds our synthetic rows.
-DATASET_TYPE = "axolotl_plugins.needles.dataset"
+DATASET_TYPE = "artificial_needles.axolotl.dataset"
 #: Sample indices of the optional eval split start here (disjoint from any training split).
 EVAL_INDEX_OFFSET = 1_000_000
 
 
 class NeedlesArgs(BaseModel):
-    """Input args of :class:`axolotl_plugins.needles.NeedlesPlugin`."""
+    """Input args of :class:`artificial_needles.axolotl.NeedlesPlugin`."""
 
     needles_task: str | None = Field(
         None, description="generator name: simple-kv, multi-subkey-kv or a plugin-registered one"
@@ -89,7 +89,7 @@ class NeedlesArgs(BaseModel):
                 "needles_mix_ratio and needles_num_samples are exclusive: the ratio sets the "
                 "number of synthetic samples; drop one of them"
             )
-        from axolotl_plugins.needles.spec import validate_generator
+        from artificial_needles.axolotl.spec import validate_generator
 
         validate_generator(self.needles_task, self.needles_preset, generator_overrides(self))
         return self

@@ -18,7 +18,7 @@ def load_config(path: str) -> dict:
     """The YAML config with its ``needles_*`` keys validated (errors name the key)."""
     import yaml
 
-    from axolotl_plugins.needles import NeedlesArgs, check_unknown_keys
+    from artificial_needles.axolotl import NeedlesArgs, check_unknown_keys
 
     with open(path, encoding="utf-8") as fh:
         cfg = yaml.safe_load(fh) or {}
@@ -41,11 +41,11 @@ def generate(config: str, output: str, split: str, num_samples: int | None) -> N
     """Generate the needles plugin's training data of CONFIG as JSONL chat records."""
     from transformers import AutoTokenizer
 
+    from artificial_needles.axolotl.spec import build_spec
     from artificial_needles.generate import Summary, make_generator
     from artificial_needles.io import atomic_write
     from artificial_needles.records import to_json_line
     from artificial_needles.tokens import HFTokenCounter
-    from axolotl_plugins.needles.spec import build_spec
 
     cfg = load_config(config)
     spec = build_spec(cfg, split)

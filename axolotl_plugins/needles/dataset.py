@@ -1,20 +1,20 @@
 """Axolotl dataset type: synthetic KV retrieval rows generated for the training tokenizer.
 
-The plugin fills in ``path`` (a spec file it writes, see :mod:`axolotl_plugins.needles.spec`);
+The plugin fills in ``path`` (a spec file it writes, see :mod:`artificial_needles.axolotl.spec`);
 parameters come from the top-level ``needles_*`` keys. Used alone (no ``datasets:`` key at all)
 or mixed with your own data::
 
     plugins:
-      - axolotl_plugins.needles.NeedlesPlugin
+      - artificial_needles.axolotl.NeedlesPlugin
     needles_task: simple-kv
     needles_mix_ratio: 0.1        # 10% synthetic rows in the mix
     datasets:
       - path: my_instructions.jsonl
         type: chat_template
       - path: needles             # replaced by the plugin
-        type: axolotl_plugins.needles.dataset
+        type: artificial_needles.axolotl.dataset
 
-Rows: ``input_ids``, ``attention_mask``, ``labels`` (see :mod:`axolotl_plugins.needles.rows`).
+Rows: ``input_ids``, ``attention_mask``, ``labels`` (see :mod:`artificial_needles.axolotl.rows`).
 Prompts are sized with the training tokenizer through its chat template to fit
 ``needles_max_tokens`` (default ``sequence_len``) minus the margin.
 """
@@ -26,9 +26,9 @@ from typing import Any
 
 from axolotl.prompt_tokenizers import DatasetWrappingStrategy
 
-from axolotl_plugins.needles.args import DATASET_TYPE
-from axolotl_plugins.needles.rows import build_row
-from axolotl_plugins.needles.spec import read_spec
+from artificial_needles.axolotl.args import DATASET_TYPE
+from artificial_needles.axolotl.rows import build_row
+from artificial_needles.axolotl.spec import read_spec
 
 # A child of Axolotl's logger, so that its handlers show our messages.
 LOG = logging.getLogger("axolotl.needles." + __name__.rsplit(".", 1)[-1])
@@ -106,5 +106,5 @@ class NeedlesDatasetStrategy(DatasetWrappingStrategy):
 
 
 def load(tokenizer: Any, cfg: Any, ds_cfg: dict[str, Any] | None = None) -> NeedlesDatasetStrategy:
-    """Axolotl's entry point for ``type: axolotl_plugins.needles.dataset``."""
+    """Axolotl's entry point for ``type: artificial_needles.axolotl.dataset``."""
     return NeedlesDatasetStrategy(tokenizer, cfg)

@@ -1,5 +1,5 @@
 """The plugin class: validates ``needles_*`` keys, wires the dataset entries, evaluates after
-training. Imported lazily by ``axolotl_plugins.needles`` (it needs Axolotl)."""
+training. Imported lazily by ``artificial_needles.axolotl`` (it needs Axolotl)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from typing import Any
 
 from axolotl.integrations.base import BasePlugin
 
-from axolotl_plugins.needles.args import DATASET_TYPE, NeedlesArgs, check_unknown_keys
+from artificial_needles.axolotl.args import DATASET_TYPE, NeedlesArgs, check_unknown_keys
 
 # A child of Axolotl's logger, so that its handlers show our messages.
 LOG = logging.getLogger("axolotl.needles." + __name__.rsplit(".", 1)[-1])
@@ -18,11 +18,11 @@ class NeedlesPlugin(BasePlugin):
     """Generates the paper's training rows for the config's tokenizer; evaluates after training."""
 
     def get_input_args(self) -> str:
-        return "axolotl_plugins.needles.args.NeedlesArgs"
+        return "artificial_needles.axolotl.args.NeedlesArgs"
 
     def register(self, cfg: dict) -> None:
         """Validate the ``needles_*`` keys and wire our dataset entries (raw config)."""
-        from axolotl_plugins.needles.spec import inject_datasets
+        from artificial_needles.axolotl.spec import inject_datasets
 
         check_unknown_keys(cfg)
         values = {k: v for k, v in cfg.items() if k in NeedlesArgs.model_fields}
@@ -48,7 +48,7 @@ class NeedlesPlugin(BasePlugin):
 
         if not is_main_process():
             return
-        from axolotl_plugins.needles.evaluation import run_post_train_eval
+        from artificial_needles.axolotl.evaluation import run_post_train_eval
 
         run_post_train_eval(cfg)
 

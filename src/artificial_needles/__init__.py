@@ -2,7 +2,7 @@
 
 Implements the data, evaluation and finetuning tools of *From Artificial Needles to Real
 Haystacks* (Xiong et al., 2024). The core never imports lm-eval or Axolotl; the two
-integrations live in the top-level packages ``lm_eval_tasks`` and ``axolotl_plugins``.
+integrations live in ``artificial_needles.lm_eval_tasks`` and ``artificial_needles.axolotl``.
 """
 
 from artificial_needles.errors import NeedlesError

@@ -1,1 +1,0 @@
-"""Axolotl integration of artificial-needles."""
