@@ -145,7 +145,7 @@ def test_gold_positions_of_the_task_names():
 
     import yaml
 
-    folder = Path(__file__).parents[1] / "lm_eval_tasks" / "mdqa"
+    folder = Path(__file__).parents[2] / "lm_eval_tasks" / "mdqa"
     for path in folder.glob("mdqa_*docs_pos*.yaml"):
         cfg = yaml.safe_load(path.read_text().replace("!function ", ""))
         kw = cfg["dataset_kwargs"]

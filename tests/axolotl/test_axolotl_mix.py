@@ -8,7 +8,7 @@ from pathlib import Path
 
 import yaml
 
-SMOKE = Path(__file__).parent.parent / "configs" / "axolotl" / "tiny-cpu-smoke.yml"
+SMOKE = Path(__file__).parents[2] / "configs" / "axolotl" / "tiny-cpu-smoke.yml"
 
 
 def test_mix_ratio_sets_the_share_of_synthetic_rows(tiny_model_dir, tmp_path):

@@ -19,7 +19,7 @@ import pytest
 import yaml
 from tiny import OFFLINE_ENV as OFFLINE
 
-SMOKE = Path(__file__).parent.parent / "configs" / "axolotl" / "tiny-cpu-smoke.yml"
+SMOKE = Path(__file__).parents[2] / "configs" / "axolotl" / "tiny-cpu-smoke.yml"
 AXOLOTL = str(Path(sys.executable).parent / "axolotl")
 ANSI = re.compile(r"\x1b\[[0-9;]*m")
 

@@ -16,7 +16,7 @@ from eval_data import flenqa_records, write_flenqa, write_mdqa
 from artificial_needles.data import flenqa, mdqa
 from artificial_needles.paths import tasks_path
 
-TASKS_DIR = Path(__file__).parents[1] / "lm_eval_tasks"
+TASKS_DIR = Path(__file__).parents[2] / "lm_eval_tasks"
 LM_EVAL = str(Path(sys.executable).with_name("lm_eval"))
 
 MDQA_TASKS = (

@@ -25,7 +25,7 @@ from artificial_needles.generate import make_generator
 from artificial_needles.hookspecs import hookimpl
 from artificial_needles.tasks.simple_kv import SimpleKVGenerator
 
-EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "needles-example-plugin"
+EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "needles-example-plugin"
 BUILTIN = {"simple-kv", "multi-subkey-kv"}
 
 

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-CONFIGS = sorted((Path(__file__).parent.parent / "configs" / "axolotl").glob("*.yml"))
-SMOKE = Path(__file__).parent.parent / "configs" / "axolotl" / "tiny-cpu-smoke.yml"
+CONFIGS = sorted((Path(__file__).parents[2] / "configs" / "axolotl").glob("*.yml"))
+SMOKE = Path(__file__).parents[2] / "configs" / "axolotl" / "tiny-cpu-smoke.yml"
 
 
 def _raw(path: Path, prepared: Path, **changes):
