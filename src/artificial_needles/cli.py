@@ -178,6 +178,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     ev = sub.add_parser("eval", help="run lm-eval with our tasks included")
     configure_parser(ev)
+    from artificial_needles.report import command as report_command
+
+    report_command.configure_parser(sub.add_parser("report", help="results report (md/html/json)"))
     return parser
 
 

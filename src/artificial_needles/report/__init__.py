@@ -1,0 +1,12 @@
+"""Results report: the paper's tables and figures from lm-eval results files.
+
+``build_report(runs, labels=None, baseline=None)`` reads lm-eval output directories, results
+JSON files or Axolotl output_dirs and returns a :class:`Report` that renders to Markdown, HTML
+and JSON and saves to a directory (``Report.save``). The command line is
+``artificial-needles report`` (:mod:`artificial_needles.report.command`). JSON schema:
+docs/report.md.
+"""
+
+from artificial_needles.report.report import Report, build_report
+
+__all__ = ["Report", "build_report"]

@@ -1,0 +1,147 @@
+"""The KV retrieval section: accuracy by prompt length x gold depth (a heatmap per label).
+
+Metric names are parsed generically: ``acc_<L>`` (length L tokens), ``acc_depth_<P>`` (depth
+bucket starting at P percent) and, when a task reports them, joint ``acc_<L>_depth_<P>``. A value
+of -1 means no documents in that bucket and is shown empty, never as 0. The length x depth grid of
+a run comes from the joint metrics, else from lm-eval's ``samples_*.jsonl`` (``--log_samples``:
+each doc carries ``max_length`` and ``depth``), else, for a run of a single length, from its
+per-depth metrics.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import re
+from collections import defaultdict
+
+from artificial_needles.report.load import Run
+from artificial_needles.report.model import Context, Figure, Section, Table
+from artificial_needles.report.plots import Grid, heatmap_figure
+from artificial_needles.report.stats import Agg, aggregate
+
+KV = re.compile(r"^kv_retrieval_(\w+)$")
+LENGTH = re.compile(r"^acc_(\d+),none$")
+DEPTH = re.compile(r"^acc_depth_(\d+),none$")
+JOINT = re.compile(r"^acc_(\d+)_depth_(\d+),none$")
+SUMMARY = ("acc", "value_acc", "dict_acc")
+
+Cells = dict[tuple[int, int], float]
+
+
+def _from_samples(run: Run, task: str) -> Cells:
+    sums: dict[tuple[int, int], list[float]] = defaultdict(list)
+    with open(run.samples[task], encoding="utf-8") as fh:
+        for line in fh:
+            rec = json.loads(line)
+            doc = rec.get("doc") or {}
+            if "max_length" in doc and "depth" in doc and "acc" in rec:
+                sums[(int(doc["max_length"]), int(doc["depth"]))].append(float(rec["acc"]))
+    return {k: sum(v) / len(v) for k, v in sums.items()}
+
+
+def run_cells(run: Run, task: str) -> Cells:
+    """The length x depth accuracy cells of one run (empty when it cannot be known)."""
+    vals = run.values.get(task, {})
+    joint = {(int(m[1]), int(m[2])): v for k, v in vals.items() if (m := JOINT.match(k))}
+    if joint:
+        return {k: v for k, v in joint.items() if v >= 0}
+    if task in run.samples:
+        return _from_samples(run, task)
+    lengths = [int(m[1]) for k, v in vals.items() if (m := LENGTH.match(k)) and v >= 0]
+    if len(lengths) == 1:
+        return {
+            (lengths[0], int(m[1])): v for k, v in vals.items() if (m := DEPTH.match(k)) and v >= 0
+        }
+    return {}
+
+
+def _buckets(ctx: Context, task: str, pattern: re.Pattern) -> list[int]:
+    return sorted(
+        {
+            int(m[1])
+            for runs in ctx.runs.values()
+            for r in runs
+            for k, v in r.values.get(task, {}).items()
+            if (m := pattern.match(k)) and v >= 0
+        }
+    )
+
+
+def _grid(ctx: Context, task: str, label: str) -> dict[tuple[int, int], Agg]:
+    per_run = [run_cells(r, task) for r in ctx.runs[label] if task in r.values]
+    keys = sorted({k for cells in per_run for k in cells})
+    out = {}
+    for k in keys:
+        agg = aggregate([cells[k] for cells in per_run if k in cells])
+        if agg is not None:
+            out[k] = agg
+    return out
+
+
+def kv_section(ctx: Context) -> Section | None:
+    """Summary, by-length and by-depth tables and the length x depth heatmap of each KV task."""
+    tasks = sorted(t for t in ctx.tasks() if KV.match(t))
+    if not tasks:
+        return None
+    sec = Section("kv", "KV retrieval: accuracy by length and depth")
+    sec.notes.append(
+        "acc: value and dictionary both right; value_acc, dict_acc: each alone. In points. "
+        "Depth: start of the gold dictionary's bucket in percent of the list. Empty cells: no "
+        "documents in that bucket."
+    )
+    sec.data = {"tasks": {}}
+    for task in tasks:
+        summary = {m: ctx.aggs(task, f"{m},none") for m in SUMMARY}
+        lengths = _buckets(ctx, task, LENGTH)
+        depths = _buckets(ctx, task, DEPTH)
+        by_len = {n: ctx.aggs(task, f"acc_{n},none", bucket=True) for n in lengths}
+        by_depth = {p: ctx.aggs(task, f"acc_depth_{p},none", bucket=True) for p in depths}
+        sec.tables.append(
+            Table(
+                f"{task}",
+                ctx.columns("metric"),
+                [ctx.row(m, a) for m, a in summary.items()],
+                headline=True,
+            )
+        )
+        if lengths:
+            rows = [ctx.row(str(n), a) for n, a in by_len.items()]
+            sec.tables.append(Table(f"{task}: acc by length", ctx.columns("length"), rows))
+        if depths:
+            rows = [ctx.row(f"{p}%", a) for p, a in by_depth.items()]
+            sec.tables.append(Table(f"{task}: acc by depth", ctx.columns("depth"), rows))
+        grids = {lab: _grid(ctx, task, lab) for lab in ctx.labels}
+        sec.data["tasks"][task] = {
+            "summary": {m: ctx.entry(a) for m, a in summary.items()},
+            "by_length": {str(n): ctx.entry(a) for n, a in by_len.items()},
+            "by_depth": {str(p): ctx.entry(a) for p, a in by_depth.items()},
+            "grid": {
+                lab: [{"length": n, "depth": p, **a.to_json()} for (n, p), a in sorted(g.items())]
+                for lab, g in grids.items()
+            },
+        }
+        drawn = [(lab, g) for lab, g in grids.items() if g]
+        if drawn:
+            g_len = sorted({n for _, g in drawn for n, _ in g})
+            g_dep = sorted({p for _, g in drawn for _, p in g})
+            panels = [
+                Grid(
+                    lab,
+                    [str(n) for n in g_len],
+                    [str(p) for p in g_dep],
+                    [[g[(n, p)].mean * 100 if (n, p) in g else None for p in g_dep] for n in g_len],
+                    "gold depth (%)",
+                    "length (tokens)",
+                )  # fmt: skip
+                for lab, g in drawn
+            ]
+            title = f"{task}: accuracy by length x depth"
+            draw = functools.partial(heatmap_figure, title, panels)
+            sec.figures.append(Figure(f"{task}.png", title, draw))
+        else:
+            sec.notes.append(
+                f"{task}: no length x depth grid (several lengths without joint metrics or "
+                "samples; run lm_eval with --log_samples for the heatmap)"
+            )
+    return sec
