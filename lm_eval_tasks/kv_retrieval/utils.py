@@ -1,36 +1,27 @@
 """Thin lm-eval adapter of the KV retrieval tasks: docs and scores come from the core.
 
-Options (``--metadata`` JSON, merged by lm-eval with ``--model_args``): ``tokenizer`` or
-``pretrained`` (the tokenizer that sizes the prompts), ``max_seq_lengths`` (default [4096]),
-``depth_buckets`` (1, 2, 5 or 10; default 10), ``num_samples`` per cell (default 20), ``seed``
-(default 0), ``margin`` (tokens left for the answer, default 100) and ``chat_template`` (count
-prompts through the tokenizer's chat template; set it with ``--apply_chat_template``).
+Options (``--metadata`` JSON, merged by lm-eval with ``--model_args``), validated by
+``artificial_needles.eval_options.EvalMetadata``: ``tokenizer`` or ``pretrained`` (the tokenizer
+that sizes the prompts), ``max_seq_lengths`` (any lengths; default [4096]), ``depth_buckets``
+(1-100; default 10), ``num_samples`` per cell (default 20), ``seed`` (default 0), ``margin``
+(tokens left for the answer, default 100) and ``chat_template`` (count prompts through the
+tokenizer's chat template; ``artificial-needles eval`` sets it with the chat template).
+
+Metrics ``acc_<L>`` and ``acc_depth_<p>`` exist for the requested lengths and buckets only; their
+names are made at run time and registered on the task (``artificial_needles.lm_eval_compat``).
 """
 
 from __future__ import annotations
 
 import functools
-import json
 from typing import Any
 
-from artificial_needles.data.kv_eval import DEFAULT_LENGTHS, build_kv_docs, score_kv
+from artificial_needles.data.kv_eval import build_kv_docs
 from artificial_needles.errors import NeedlesError
-
-
-def _flag(value: Any) -> bool:
-    if isinstance(value, str):
-        return value.strip().lower() in {"1", "true", "yes", "on"}
-    return bool(value)
-
-
-def _lengths(value: Any) -> tuple[int, ...]:
-    if value is None:
-        return DEFAULT_LENGTHS
-    if isinstance(value, str):
-        value = json.loads(value) if value.strip().startswith("[") else value.split(",")
-    if isinstance(value, int):
-        value = [value]
-    return tuple(int(x) for x in value)
+from artificial_needles.eval_options import task_options
+from artificial_needles.lm_eval_compat import register_bucket_metrics
+from artificial_needles.scoring import bucket_keys, kv_buckets, score_kv
+from artificial_needles.scoring import bucket_mean as _bucket_mean
 
 
 @functools.lru_cache(maxsize=8)
@@ -38,48 +29,51 @@ def _cached_docs(task: str, tokenizer: str, chat: bool, lengths, buckets, n, see
     from artificial_needles.tokens import load_tokenizer
 
     counter = load_tokenizer(tokenizer, chat_template=chat)
-    return build_kv_docs(task, counter, lengths, buckets, n, seed, margin)
+    docs = build_kv_docs(task, counter, lengths, buckets, n, seed, margin)
+    keys = list(bucket_keys(kv_buckets(d) for d in docs))
+    return [{**d, "bucket_keys": keys} for d in docs], tuple(keys)
 
 
-def _dataset(task: str, **kwargs: Any):
+def _dataset(task: str, caller: Any, **kwargs: Any):
     import datasets
 
-    tokenizer = kwargs.get("tokenizer") or kwargs.get("pretrained")
+    opts = task_options(kwargs, f"kv_retrieval ({task}) metadata")
+    tokenizer = opts.tokenizer or kwargs.get("pretrained")
     if not tokenizer:
         raise NeedlesError(
             f"kv_retrieval ({task}) sizes its prompts with the evaluated model's tokenizer: pass "
             '--model_args pretrained=PATH or --metadata \'{"tokenizer": "PATH"}\''
         )
-    docs = _cached_docs(
+    docs, keys = _cached_docs(
         task,
         str(tokenizer),
-        _flag(kwargs.get("chat_template", False)),
-        _lengths(kwargs.get("max_seq_lengths")),
-        int(kwargs.get("depth_buckets", 10)),
-        int(kwargs.get("num_samples", 20)),
-        int(kwargs.get("seed", 0)),
-        int(kwargs.get("margin", 100)),
+        opts.chat_template,
+        opts.max_seq_lengths,
+        opts.depth_buckets,
+        opts.num_samples,
+        opts.seed,
+        opts.margin,
     )
+    register_bucket_metrics(caller, keys, bucket_mean)
     return datasets.DatasetDict({"test": datasets.Dataset.from_list(docs)})
 
 
 def simple_kv_dataset(**kwargs: Any):
     """``custom_dataset`` of ``kv_retrieval_simple``."""
-    return _dataset("simple-kv", **kwargs)
+    return _dataset("simple-kv", simple_kv_dataset, **kwargs)
 
 
 def multisubkey_kv_dataset(**kwargs: Any):
     """``custom_dataset`` of ``kv_retrieval_multisubkey``."""
-    return _dataset("multi-subkey-kv", **kwargs)
+    return _dataset("multi-subkey-kv", multisubkey_kv_dataset, **kwargs)
 
 
 def process_results(doc: dict[str, Any], results: list[str]) -> dict[str, float]:
-    """Scores of one generation (see ``artificial_needles.data.kv_eval.score_kv``)."""
-    return score_kv(doc, results[0])
+    """Scores of one generation (``artificial_needles.scoring.score_kv``), every bucket of the
+    run reported (-1 outside the doc's own)."""
+    return score_kv(doc, results[0], doc.get("bucket_keys"))
 
 
 def bucket_mean(values: list[float]) -> float:
     """Aggregation of the per-length/per-depth metrics: mean over the docs of the bucket."""
-    from artificial_needles.scoring import bucket_mean as mean
-
-    return mean(values)
+    return _bucket_mean(values)

@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from artificial_needles.data import mdqa
-from artificial_needles.scoring import best_subspan_em
+from artificial_needles.scoring import score_mdqa
 
 
 def _as_dataset(docs: list[dict[str, Any]]):
@@ -32,4 +32,4 @@ def closedbook_dataset(**metadata: Any):
 
 def process_results(doc: dict[str, Any], results: list[str]) -> dict[str, float]:
     """``best_subspan_em`` of one generation."""
-    return {"best_subspan_em": best_subspan_em(results[0], doc["answers"])}
+    return score_mdqa(doc, results[0])

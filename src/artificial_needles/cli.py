@@ -174,9 +174,9 @@ def build_parser() -> argparse.ArgumentParser:
     tp = sub.add_parser("tasks-path", help="print the lm-eval --include_path of our tasks")
     tp.set_defaults(func=_tasks_path)
 
-    from artificial_needles.evaluate import configure_parser
+    from artificial_needles.eval_cli import configure_parser
 
-    ev = sub.add_parser("eval", help="run lm-eval with our tasks included")
+    ev = sub.add_parser("eval", help="run lm-eval with our tasks included", add_help=False)
     configure_parser(ev)
     from artificial_needles.report import command as report_command
 

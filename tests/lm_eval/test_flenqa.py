@@ -112,18 +112,22 @@ def test_hub_fallback_offline_says_how_to_point_at_a_file(monkeypatch):
     monkeypatch.delenv(flenqa.ENV_VAR, raising=False)
     monkeypatch.setenv("HF_DATASETS_OFFLINE", "1")
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
-    flenqa._cached_hub.cache_clear()
+    flenqa._hub_records.cache_clear()
     assert flenqa.data_location({}) is None
     with pytest.raises(NeedlesError, match="alonj/FLenQA.*ARTIFICIAL_NEEDLES_FLENQA_DATA"):
         flenqa.build_docs("pir", False, None)
 
 
 def test_scores_by_bucket():
+    from artificial_needles.scoring import score_flenqa
+
     doc = {"label": "false", "ctx_size": 500, "dispersion": "middle", "padding_type": "books"}
-    right = flenqa.score(doc, "Step 1 ... so it is not true.")
-    assert right["acc"] == 1.0
-    assert right["acc_ctx_500"] == right["acc_dispersion_middle"] == right["acc_padding_books"] == 1
-    assert right["acc_ctx_250"] == right["acc_dispersion_first"] == MISSING
-    assert set(right) == {"acc", *flenqa.BUCKET_KEYS}
-    wrong = flenqa.score(doc, "")
+    right = score_flenqa(doc, "Step 1 ... so it is not true.")
+    assert right == {
+        "acc": 1.0, "acc_ctx_500": 1.0, "acc_dispersion_middle": 1.0, "acc_padding_books": 1.0
+    }
+    run_keys = ["acc_ctx_250", "acc_ctx_500", "acc_dispersion_middle", "acc_padding_books"]
+    full = score_flenqa(doc, "Step 1 ... so it is not true.", run_keys)
+    assert full["acc_ctx_250"] == MISSING and set(full) == {"acc", *run_keys}
+    wrong = score_flenqa(doc, "")
     assert wrong["acc"] == wrong["acc_ctx_500"] == 0.0

@@ -6,9 +6,9 @@ import math
 
 import pytest
 
-from artificial_needles.data.kv_eval import BUCKET_KEYS, build_kv_docs, depth_starts, score_kv
+from artificial_needles.data.kv_eval import build_kv_docs, depth_starts
 from artificial_needles.errors import NeedlesError
-from artificial_needles.scoring import MISSING
+from artificial_needles.scoring import MISSING, score_kv
 from artificial_needles.tokens import load_tokenizer
 
 
@@ -34,7 +34,11 @@ def test_docs_fit_lengths_and_depths(counter, task):
         right = score_kv(d, d["answer"])
         assert right["acc"] == right["value_acc"] == right["dict_acc"] == 1.0
         assert right[f"acc_{d['max_length']}"] == right[f"acc_depth_{d['depth']}"] == 1.0
-        assert set(right) == {"acc", "value_acc", "dict_acc", *BUCKET_KEYS}
+        extra = {"key_acc"} if task == "multi-subkey-kv" else set()
+        own = {f"acc_{d['max_length']}", f"acc_depth_{d['depth']}"}
+        assert set(right) == {"acc", "value_acc", "dict_acc", *extra, *own}
+        if extra:
+            assert right["key_acc"] == 1.0 and score_kv(d, "")["key_acc"] == 0.0
         assert score_kv(d, "")["acc"] == 0.0
     # a long haystack holds more dictionaries than a short one
     assert docs[-1]["num_dicts"] > docs[0]["num_dicts"]
@@ -54,17 +58,19 @@ def test_scores_wrong_parts_separately(counter):
     key, value, name = doc["gold_key"], doc["gold_value"], doc["gold_dict_name"]
     wrong_dict = score_kv(doc, f"The value of key {key} is {value} and it is in Dictionary [0].")
     assert (wrong_dict["value_acc"], wrong_dict["dict_acc"], wrong_dict["acc"]) == (1, 0, 0)
-    wrong_value = score_kv(doc, f"The value of key {key} is 1 and it is in Dictionary [{name}].")
+    answer = f"The value of key {key} is 1 and it is in Dictionary [{name}]."
+    wrong_value = score_kv(doc, answer, ["acc_1024", "acc_depth_0", "acc_depth_50"])
     assert (wrong_value["value_acc"], wrong_value["dict_acc"], wrong_value["acc"]) == (0, 1, 0)
     assert wrong_value["acc_depth_0"] == 0.0 and wrong_value["acc_depth_50"] == MISSING
 
 
 def test_bad_options(counter):
-    with pytest.raises(NeedlesError, match="depth_buckets 3"):
-        depth_starts(3)
-    with pytest.raises(NeedlesError, match=r"max_seq_lengths \[1000\]"):
-        build_kv_docs("simple-kv", counter, [1000])
+    with pytest.raises(NeedlesError, match="depth_buckets 101"):
+        depth_starts(101)
+    with pytest.raises(NeedlesError, match=r"max_seq_lengths \[100\]: each length must exceed"):
+        build_kv_docs("simple-kv", counter, [100])
     assert depth_starts(10) == list(range(0, 100, 10))
+    assert depth_starts(3) == [0, 33, 66]
 
 
 def test_custom_dataset_needs_a_tokenizer():

@@ -95,16 +95,14 @@ def test_generate_config_matches_committed_files(tmp_path):
         assert (tmp_path / name).read_text() == (TASKS_DIR / "mdqa" / name).read_text(), name
 
 
-def test_metric_names_in_yaml_cover_process_results():
-    """Every key process_results can return is declared in the task's metric_list."""
+def test_yaml_declares_only_the_fixed_metrics():
+    """Per-bucket metrics follow the run (registered at load time); the YAML lists the rest."""
     from lm_eval.utils import load_yaml_config
 
-    from artificial_needles.data.kv_eval import BUCKET_KEYS as KV_KEYS
-
     kv = load_yaml_config(str(TASKS_DIR / "kv_retrieval" / "kv_retrieval_simple.yaml"))
-    assert {m["metric"] for m in kv["metric_list"]} == {"acc", "value_acc", "dict_acc", *KV_KEYS}
+    assert {m["metric"] for m in kv["metric_list"]} == {"acc", "value_acc", "dict_acc", "key_acc"}
     fq = load_yaml_config(str(TASKS_DIR / "flenqa" / "flenqa_pir.yaml"))
-    assert {m["metric"] for m in fq["metric_list"]} == {"acc", *flenqa.BUCKET_KEYS}
+    assert {m["metric"] for m in fq["metric_list"]} == {"acc"}
 
 
 @pytest.mark.slow
@@ -194,12 +192,15 @@ def test_lm_eval_cli_end_to_end(tmp_path, tiny_model_dir):
     assert 0.0 <= res["mdqa_closedbook"]["best_subspan_em,none"] <= 1.0
     for task in ("flenqa_pir", "flenqa_ruletaker_cot"):
         assert 0.0 <= res[task]["acc,none"] <= 1.0
-        for key in flenqa.BUCKET_KEYS:
-            assert res[task][f"{key},none"] == -1.0 or 0.0 <= res[task][f"{key},none"] <= 1.0
+        buckets = [k for k in res[task] if k.startswith("acc_") and "stderr" not in k]
+        # --limit leaves some buckets of the data empty: those report -1
+        assert any(0.0 <= res[task][k] <= 1.0 for k in buckets), res[task]
+        assert all(res[task][k] == -1.0 or 0.0 <= res[task][k] <= 1.0 for k in buckets)
     kv = res["kv_retrieval_simple"]
     for key in ("acc", "value_acc", "dict_acc", "acc_1024", "acc_depth_0", "acc_depth_50"):
         assert 0.0 <= kv[f"{key},none"] <= 1.0, key
-    assert kv["acc_4096,none"] == -1.0 and kv["acc_depth_10,none"] == -1.0
+    # only the requested buckets are reported
+    assert "acc_4096,none" not in kv and "acc_depth_10,none" not in kv
 
     # the prompts the model saw are exactly the reference prompts
     s = _samples(out, "mdqa_20docs_pos5")

@@ -1,9 +1,9 @@
 """FLenQA (Levy et al. 2024, "Same Task, More Tokens"): data loading and the exact prompts.
 
-Input records (hub dataset ``alonj/FLenQA``, file ``FLenQA_hf.jsonl``, or parquet), FORMATS.md
-section 4: ``label`` ("True"/"False" or bool), ``dataset`` ("PIR" | "MonoRel" |
-"Simplified RuleTaker"), ``assertion/question``, ``mixin`` (the prompt body), ``rule`` (RuleTaker),
-``padding_type``, ``dispersion``, ``ctx_size``, ``sample_id``, ``global_sample_id``.
+Input records (hub dataset ``alonj/FLenQA``, file ``FLenQA_hf.jsonl``, or parquet), docs/data.md:
+``label`` ("True"/"False" or bool), ``dataset`` ("PIR" | "MonoRel" | "Simplified RuleTaker"),
+``assertion/question``, ``mixin`` (the prompt body), ``rule`` (RuleTaker), ``padding_type``,
+``dispersion``, ``ctx_size``, ``sample_id``, ``global_sample_id``.
 
 Output docs (one per record of the chosen sub-dataset)::
 
@@ -14,18 +14,14 @@ Output docs (one per record of the chosen sub-dataset)::
 from __future__ import annotations
 
 import functools
-import json
-import logging
 import os
 import re
-from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
+from artificial_needles.data.files import json_lines, parquet_rows, read_cached
 from artificial_needles.errors import NeedlesError
-from artificial_needles.scoring import bucket_metrics, flenqa_answer, flenqa_label
-
-log = logging.getLogger(__name__)
+from artificial_needles.scoring import flenqa_label
 
 HUB_DATASET = "alonj/FLenQA"
 HUB_SPLIT = "eval"
@@ -38,13 +34,6 @@ SUBSETS = {"pir": "PIR", "monorel": "MonoRel", "ruletaker": "Simplified RuleTake
 CTX_SIZES = (250, 500, 1000, 2000, 3000)
 DISPERSIONS = ("first", "middle", "last", "random")
 PADDING_TYPES = ("same", "books", "identity")
-#: every per-bucket metric the tasks report
-BUCKET_KEYS = (
-    tuple(f"acc_ctx_{n}" for n in CTX_SIZES)
-    + tuple(f"acc_dispersion_{d}" for d in DISPERSIONS)
-    + tuple(f"acc_padding_{p}" for p in PADDING_TYPES)
-)
-
 _RULETAKER = (
     "Answer whether the statement {q} can be derived from the rule and the facts. Answer with "
     'either "True" or "False".\nRule: {rule}\nFacts: {m}\nAnswer with either "True or "False".\n'
@@ -102,7 +91,6 @@ def _slug(value: Any) -> str:
 
 
 _REQUIRED = ("label", "dataset", QUESTION, "mixin", "ctx_size", "dispersion", "padding_type")
-_warned: set[str] = set()
 
 
 def to_doc(record: dict[str, Any], cot: bool, where: str) -> dict[str, Any]:
@@ -111,7 +99,7 @@ def to_doc(record: dict[str, Any], cot: bool, where: str) -> dict[str, Any]:
     if record.get("dataset") == "Simplified RuleTaker" and record.get("rule") is None:
         missing.append("rule")
     if missing:
-        raise NeedlesError(f"{where}: missing field(s) {missing} (schema: FORMATS.md section 4)")
+        raise NeedlesError(f"{where}: missing field(s) {missing} (schema: docs/data.md)")
     label = flenqa_label(record["label"])
     if label not in ("true", "false"):
         raise NeedlesError(f"{where}: label {record['label']!r} is neither True nor False")
@@ -131,37 +119,24 @@ def to_doc(record: dict[str, Any], cot: bool, where: str) -> dict[str, Any]:
     }
 
 
-def read_local(path: str | os.PathLike[str]) -> Iterable[tuple[str, dict[str, Any]]]:
-    """``(where, record)`` of a local ``.jsonl`` (``.jsonl.gz``) or ``.parquet`` file."""
-    p = Path(path).expanduser()
-    if not p.is_file():
-        raise NeedlesError(
-            f"FLenQA data file {p} does not exist; set {METADATA_KEY} / {ENV_VAR} to the "
-            "FLenQA_hf.jsonl or parquet file of the alonj/FLenQA dataset"
-        )
-    if p.suffix == ".parquet":
-        import pyarrow.parquet as pq
-
-        for i, rec in enumerate(pq.read_table(p).to_pylist()):
-            yield f"{p}: row {i}", rec
-        return
-    import gzip
-
-    opener = gzip.open if p.name.endswith(".gz") else open
-    with opener(p, "rt", encoding="utf-8") as fh:
-        for lineno, line in enumerate(fh, 1):
-            if not line.strip():
-                continue
-            try:
-                rec = json.loads(line)
-            except json.JSONDecodeError as exc:
-                raise NeedlesError(f"{p}:{lineno}: not valid JSON ({exc.msg})") from None
-            if not isinstance(rec, dict):
-                raise NeedlesError(f"{p}:{lineno}: expected a JSON object")
-            yield f"{p}:{lineno}", rec
+def _parse_local(path: Path) -> tuple[tuple[str, dict[str, Any]], ...]:
+    if path.suffix == ".parquet":
+        return tuple((f"{path}: row {i}", rec) for i, rec in parquet_rows(path))
+    out = []
+    for lineno, rec in json_lines(path):
+        if not isinstance(rec, dict):
+            raise NeedlesError(f"{path}:{lineno}: expected a JSON object")
+        out.append((f"{path}:{lineno}", rec))
+    return tuple(out)
 
 
-def read_hub() -> Iterable[tuple[str, dict[str, Any]]]:
+_HINT = (
+    f"set {METADATA_KEY} / {ENV_VAR} to the FLenQA_hf.jsonl or parquet file of the "
+    "alonj/FLenQA dataset"
+)
+
+
+def read_hub() -> tuple[tuple[str, dict[str, Any]], ...]:
     """``(where, record)`` of the hub dataset, through ``datasets.load_dataset`` (cached)."""
     import datasets
 
@@ -173,29 +148,18 @@ def read_hub() -> Iterable[tuple[str, dict[str, Any]]]:
             f"download FLenQA_hf.jsonl and point at it with --metadata "
             f'\'{{"{METADATA_KEY}": "PATH"}}\' or {ENV_VAR}=PATH'
         ) from exc
-    for i, rec in enumerate(ds):
-        yield f"{HUB_DATASET}[{i}]", rec
+    return tuple((f"{HUB_DATASET}[{i}]", rec) for i, rec in enumerate(ds))
 
 
-def _records(location: str | None) -> tuple[tuple[str, dict[str, Any]], ...]:
+_hub_records = functools.lru_cache(maxsize=1)(read_hub)
+
+
+def records(location: str | None) -> tuple[tuple[str, dict[str, Any]], ...]:
+    """``(where, record)`` of a local ``.jsonl`` / ``.jsonl.gz`` / ``.parquet`` file, or of the
+    hub dataset when ``location`` is None; read once per file version."""
     if not location:
-        return _cached_hub()
-    p = Path(location).expanduser()
-    try:
-        st = p.stat()
-    except OSError:
-        return tuple(read_local(p))  # raises the helpful "does not exist" error
-    return _cached_local(str(p), st.st_mtime_ns, st.st_size)
-
-
-@functools.lru_cache(maxsize=2)
-def _cached_local(path: str, mtime_ns: int, size: int) -> tuple[tuple[str, dict[str, Any]], ...]:
-    return tuple(read_local(path))
-
-
-@functools.lru_cache(maxsize=1)
-def _cached_hub() -> tuple[tuple[str, dict[str, Any]], ...]:
-    return tuple(read_hub())
+        return _hub_records()
+    return read_cached(location, _parse_local, "FLenQA data file", _HINT)
 
 
 def data_location(metadata: dict[str, Any] | None = None) -> str | None:
@@ -209,25 +173,9 @@ def build_docs(subset: str, cot: bool, location: str | None = None) -> list[dict
     if subset not in SUBSETS:
         raise NeedlesError(f"unknown FLenQA subset {subset!r}; use one of {sorted(SUBSETS)}")
     wanted = SUBSETS[subset]
-    docs = [to_doc(r, cot, w) for w, r in _records(location) if r.get("dataset") == wanted]
+    docs = [to_doc(r, cot, w) for w, r in records(location) if r.get("dataset") == wanted]
     if not docs:
         raise NeedlesError(
             f"FLenQA data {location or HUB_DATASET}: no records with dataset {wanted!r}"
         )
     return docs
-
-
-def score(doc: dict[str, Any], output: str) -> dict[str, float]:
-    """``acc`` and accuracy by ``ctx_size``, ``dispersion`` and ``padding_type`` (the doc's own
-    buckets; ``scoring.MISSING`` under the others)."""
-    acc = float(flenqa_answer(output) == doc["label"])
-    own = (
-        f"acc_ctx_{doc['ctx_size']}",
-        f"acc_dispersion_{doc['dispersion']}",
-        f"acc_padding_{doc['padding_type']}",
-    )
-    for key in own:
-        if key not in BUCKET_KEYS and key not in _warned:
-            _warned.add(key)
-            log.warning("FLenQA: no per-bucket metric %s; counted in acc only", key)
-    return {"acc": acc, **bucket_metrics(acc, own, BUCKET_KEYS)}

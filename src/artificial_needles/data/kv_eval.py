@@ -25,19 +25,14 @@ from artificial_needles.errors import NeedlesError
 from artificial_needles.tokens import TokenCounter
 
 DEFAULT_LENGTHS = (4096,)
-#: Lengths that the lm-eval tasks name a per-length metric for.
-KNOWN_LENGTHS = (1024, 2048, 4096, 8192, 16384, 32768, 65536, 131072)
-#: Allowed numbers of depth buckets (each bucket starts at a multiple of 10 percent).
-ALLOWED_BUCKETS = (1, 2, 5, 10)
+#: Most depth buckets (their names are whole percents, which must stay distinct).
+MAX_BUCKETS = 100
 
 
 def depth_starts(buckets: int) -> list[int]:
-    """Start of each depth bucket in percent, e.g. ``[0, 20, 40, 60, 80]`` for 5."""
-    if buckets not in ALLOWED_BUCKETS:
-        raise NeedlesError(
-            f"depth_buckets {buckets}: use one of {list(ALLOWED_BUCKETS)} "
-            "(each bucket must start at a multiple of 10%)"
-        )
+    """Start of each depth bucket in whole percent, e.g. ``[0, 33, 66]`` for 3."""
+    if not 1 <= buckets <= MAX_BUCKETS:
+        raise NeedlesError(f"depth_buckets {buckets}: use 1 to {MAX_BUCKETS}")
     return [100 * b // buckets for b in range(buckets)]
 
 
@@ -56,13 +51,10 @@ def build_kv_docs(
 
     if num_samples < 1:
         raise NeedlesError(f"num_samples {num_samples}: must be at least 1")
-    lengths = [int(x) for x in max_seq_lengths]
-    bad = [x for x in lengths if x not in KNOWN_LENGTHS]
+    lengths = list(dict.fromkeys(int(x) for x in max_seq_lengths))
+    bad = [x for x in lengths if x <= margin]
     if bad:
-        raise NeedlesError(
-            f"max_seq_lengths {bad}: per-length metrics exist for {list(KNOWN_LENGTHS)}; "
-            "pick lengths from that list"
-        )
+        raise NeedlesError(f"max_seq_lengths {bad}: each length must exceed margin {margin}")
     starts = depth_starts(depth_buckets)
     docs: list[dict[str, Any]] = []
     cell = 0
@@ -106,29 +98,4 @@ def _doc(prompt: str, answer: str, meta: dict[str, Any], length: int, depth: int
         "num_dicts": int(meta["num_dicts"]),
         "num_tokens": int(meta["num_tokens"]),
         "index": int(meta["index"]),
-    }
-
-
-#: Names of the per-length and per-depth metrics (each task YAML lists all of them).
-BUCKET_KEYS = tuple(f"acc_{n}" for n in KNOWN_LENGTHS) + tuple(
-    f"acc_depth_{p}" for p in range(0, 100, 10)
-)
-
-
-def score_kv(doc: dict[str, Any], output: str) -> dict[str, float]:
-    """``acc`` (value and dictionary right), ``value_acc``, ``dict_acc``, and ``acc`` under the
-    doc's own length (``acc_<L>``) and depth bucket (``acc_depth_<percent>``); the other bucket
-    keys carry ``scoring.MISSING`` (aggregate them with ``scoring.bucket_mean``)."""
-    from artificial_needles.scoring import bucket_metrics, parse_kv_answer
-
-    got = parse_kv_answer(output, doc["exclude"])
-    value_ok = float(got.value == doc["gold_value"])
-    dict_ok = float(got.dict_name == doc["gold_dict_name"])
-    acc = value_ok * dict_ok
-    own = (f"acc_{doc['max_length']}", f"acc_depth_{doc['depth']}")
-    return {
-        "acc": acc,
-        "value_acc": value_ok,
-        "dict_acc": dict_ok,
-        **bucket_metrics(acc, own, BUCKET_KEYS),
     }

@@ -1,6 +1,6 @@
 """Multi-document QA ("Lost in the Middle", Liu et al. 2023): data files and exact prompts.
 
-Input: the reference JSON-lines files (``.jsonl`` or ``.jsonl.gz``), FORMATS.md section 3::
+Input: the reference JSON-lines files (``.jsonl`` or ``.jsonl.gz``), docs/data.md::
 
     {"question": str, "answers": [str, ...],
      "ctxs": [{"title": str, "text": str, "hasanswer": bool, "isgold": bool, ...}, ...], ...}
@@ -18,9 +18,6 @@ Output docs (one per question, for lm-eval or any other harness)::
 
 from __future__ import annotations
 
-import functools
-import gzip
-import json
 import os
 import re
 from collections.abc import Sequence
@@ -28,6 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from artificial_needles.data.files import json_lines, read_cached
 from artificial_needles.errors import NeedlesError
 
 INSTRUCTION = (
@@ -103,15 +101,9 @@ def arrange(record: Record, position: int, num_documents: int | None = None) -> 
     return distractors[: position - 1] + [gold] + distractors[position - 1 :]
 
 
-def _open(path: Path):
-    if path.name.endswith(".gz"):
-        return gzip.open(path, "rt", encoding="utf-8")
-    return open(path, encoding="utf-8")
-
-
 def _field(obj: dict[str, Any], name: str, kind: type, where: str) -> Any:
     if name not in obj:
-        raise NeedlesError(f"{where}: missing field {name!r} (schema: FORMATS.md section 3)")
+        raise NeedlesError(f"{where}: missing field {name!r} (schema: docs/data.md)")
     value = obj[name]
     if not isinstance(value, kind):
         raise NeedlesError(
@@ -147,35 +139,16 @@ def _parse(obj: Any, where: str) -> Record:
     return Record(question, tuple(answers), tuple(ctxs), where)
 
 
-@functools.lru_cache(maxsize=4)
-def _read_cached(path: str, mtime_ns: int, size: int) -> tuple[Record, ...]:
-    records = []
-    p = Path(path)
-    with _open(p) as fh:
-        for lineno, line in enumerate(fh, 1):
-            if not line.strip():
-                continue
-            where = f"{path}:{lineno}"
-            try:
-                obj = json.loads(line)
-            except json.JSONDecodeError as exc:
-                raise NeedlesError(f"{where}: not valid JSON ({exc.msg})") from None
-            records.append(_parse(obj, where))
+def _parse_file(path: Path) -> tuple[Record, ...]:
+    records = tuple(_parse(obj, f"{path}:{lineno}") for lineno, obj in json_lines(path))
     if not records:
         raise NeedlesError(f"{path}: no records")
-    return tuple(records)
+    return records
 
 
 def read_records(path: str | os.PathLike[str]) -> tuple[Record, ...]:
     """All records of one data file (parsed once per file version, then cached)."""
-    p = Path(path)
-    try:
-        st = p.stat()
-        return _read_cached(str(p), st.st_mtime_ns, st.st_size)
-    except OSError as exc:
-        raise NeedlesError(f"MDQA data file {p}: {exc.strerror}") from None
-    except (UnicodeDecodeError, gzip.BadGzipFile, EOFError) as exc:
-        raise NeedlesError(f"MDQA data file {p}: unreadable ({exc})") from None
+    return read_cached(path, _parse_file, "MDQA data file")
 
 
 def data_location(metadata: dict[str, Any] | None = None) -> Path:
