@@ -109,8 +109,7 @@ def heatmap_figure(title: str, grids: Sequence[Grid]) -> bytes:
     import numpy as np
     from matplotlib import colormaps, style
 
-    cmap = colormaps["viridis"].copy()
-    cmap.set_bad("white")
+    cmap = colormaps["viridis"].with_extremes(bad="white")
     with style.context("default"):
         width = max(3.2, 0.55 * max(len(g.cols) for g in grids) + 1.6)
         height = max(2.6, 0.4 * max(len(g.rows) for g in grids) + 1.6)

@@ -114,13 +114,15 @@ class Report:
                 old = Path(tempfile.mkdtemp(prefix=f".{target.name}.old.", dir=parent))
                 os.replace(target, old / "report")
             os.replace(tmp, target)
-        except OSError as exc:
+        except BaseException as exc:
             shutil.rmtree(tmp, ignore_errors=True)
             if old is not None and (old / "report").exists() and not target.exists():
                 os.replace(old / "report", target)
-            raise NeedlesError(
-                f"{target}: cannot write the report ({exc.strerror}); choose a writable -o"
-            ) from None
+            if isinstance(exc, OSError):
+                raise NeedlesError(
+                    f"{target}: cannot write the report ({exc.strerror}); choose a writable -o"
+                ) from None
+            raise
         finally:
             if old is not None:
                 with contextlib.suppress(OSError):

@@ -75,7 +75,7 @@ def mdqa_section(ctx: Context) -> Section | None:
         }
         refs = [(lab, a.mean * 100) for lab, a in (closed or {}).items() if a is not None]
         panel = Panel(
-            f"{n} documents", "gold document position", "accuracy (points)",
+            "", "gold document position", "accuracy (points)",
             _series(ctx, positions, aggs), refs, [float(p) for p in positions],
         )  # fmt: skip
         title = f"MDQA, {n} documents (dashed: closed-book)"
