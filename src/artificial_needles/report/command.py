@@ -20,9 +20,10 @@ def configure_parser(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("-o", "--output", required=True, metavar="DIR", help="report directory")
     parser.add_argument(
         "--label",
-        action="append",
+        action="extend",
+        nargs="+",
         metavar="NAME",
-        help="label of each RUN, in order (repeat once per RUN); runs sharing a label are "
+        help="label of each RUN, in order (--label a b b, or repeated); runs sharing a label are "
         "averaged (seeds). Default: the label recorded by artificial-needles, else the model",
     )
     parser.add_argument("--baseline", metavar="LABEL", help="label to compare against (first)")
