@@ -213,7 +213,9 @@ def load_runs(path: str | Path, label: str | None = None, every_file: bool = Fal
         data = read_results(f)
         key = (str(f),) if every_file else _run_key(f, data)
         groups[key].append((f, data))
-    runs = [_merge(str(path), groups[k], label) for k in sorted(groups, key=repr)]
+    # base-model runs first (an Axolotl output_dir's needles_eval/base is the baseline)
+    order = sorted(groups, key=lambda k: (k[-1] != "base" if len(k) == 5 else True, repr(k)))
+    runs = [_merge(str(path), groups[k], label) for k in order]
     found = sorted({t for r in runs for t in r.values})
     if not any(is_ours(t) for t in found):
         shown = ", ".join(found[:8]) + (", ..." if len(found) > 8 else "")

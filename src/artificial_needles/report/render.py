@@ -5,12 +5,12 @@ from __future__ import annotations
 import base64
 import html
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from typing import Any
 
 from artificial_needles.report.model import Table
 
-if TYPE_CHECKING:
-    from artificial_needles.report.report import Report
+#: a :class:`artificial_needles.report.report.Report` (not imported: report.py imports this module)
+Report = Any
 
 
 def _md_escape(text: str) -> str:
