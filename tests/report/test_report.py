@@ -264,3 +264,25 @@ def test_cli_prints_headline_tables(tmp_path, capsys):
     assert rc == 0
     assert "20 documents" in out and "General benchmarks" in out and "kv_retrieval_simple" in out
     assert "Runs" not in out  # the header stays in the files
+
+
+def test_newest_file_per_task_wins_unless_every_file(tmp_path):
+    (src,) = BASE.rglob("results_*.json")
+    data = json.loads(src.read_text())
+    folder = tmp_path / "run" / "model"
+    folder.mkdir(parents=True)
+    old = {**data, "results": {k: v for k, v in data["results"].items() if k != "nq_open"}}
+    (folder / "results_2024-06-01T00-00-00.json").write_text(json.dumps(old))
+    new = json.loads(json.dumps(data))
+    new["date"] += 60
+    new["results"] = {"triviaqa": {**data["results"]["triviaqa"]}}
+    new["results"]["triviaqa"]["exact_match,remove_whitespace"] = 0.9
+    (folder / "results_2024-06-01T00-01-00.json").write_text(json.dumps(new))
+    rep = build_report([tmp_path / "run"]).to_json()
+    assert len(rep["runs"]) == 1 and len(rep["runs"][0]["files"]) == 2
+    bench = rep["sections"]["general"]["benchmarks"]
+    assert bench["triviaqa"]["labels"][BASE_LABEL]["values"] == [0.9]  # the newer file
+    assert bench["mmlu"]["labels"][BASE_LABEL]["n"] == 1  # only in the older file
+    every = build_report([tmp_path / "run"], every_file=True).to_json()
+    assert len(every["runs"]) == 2
+    assert every["sections"]["general"]["benchmarks"]["triviaqa"]["labels"][BASE_LABEL]["n"] == 2
