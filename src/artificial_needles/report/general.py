@@ -83,10 +83,10 @@ def general_section(ctx: Context) -> Section | None:
             for lab in others
         ]
         panel = Panel(
-            "", "benchmark", f"Δ vs {ctx.baseline} (points, ±2 SE)", series, [("", 0.0)],
+            "", "benchmark", "Δ vs baseline (points, ±2 SE)", series, [("", 0.0)],
             [float(x) for x in xs], [NAMES[t] for t, _ in present], lines=False,
         )  # fmt: skip
-        title = "General benchmarks: Δ vs baseline"
+        title = f"General benchmarks: Δ vs {ctx.baseline}"
         draw = functools.partial(line_figure, title, [panel], ctx.labels)
         sec.figures.append(Figure("general.png", title, draw))
     return sec

@@ -41,6 +41,7 @@ class Panel:
     xticks: list[float] | None = None
     xticklabels: list[str] | None = None
     lines: bool = True  # False: markers with error bars only
+    xlog: bool = False
 
 
 @dataclass
@@ -94,8 +95,12 @@ def line_figure(title: str, panels: Sequence[Panel], labels: Sequence[str]) -> b
             ax.set_title(panel.title)
             ax.set_xlabel(panel.xlabel)
             ax.set_ylabel(panel.ylabel)
+            if panel.xlog:
+                ax.set_xscale("log")
+                ax.minorticks_off()
             if panel.xticks:
-                ax.set_xticks(panel.xticks, panel.xticklabels)
+                labels = panel.xticklabels or [f"{x:g}" for x in panel.xticks]
+                ax.set_xticks(panel.xticks, labels)
             ax.grid(alpha=0.3)
         handles, names = axes[0].get_legend_handles_labels()
         if handles:

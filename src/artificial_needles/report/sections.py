@@ -146,7 +146,7 @@ def flenqa_section(ctx: Context) -> Section | None:
             per_len = [by_key[str(n)] for n in lengths]
             panels.append(
                 Panel(title, "context length (tokens)", "accuracy (points)",
-                      _series(ctx, lengths, per_len), [], [float(n) for n in lengths])
+                      _series(ctx, lengths, per_len), [], [float(n) for n in lengths], xlog=True)
             )  # fmt: skip
         mode = "with CoT" if cot else "without CoT"
         sec.tables.append(
