@@ -1,29 +1,59 @@
 """Top-level Axolotl config keys of the needles plugin (all prefixed ``needles_``).
 
-Axolotl merges this model into its own config model, so the validators below run when the
-config is loaded and a bad value fails there with the key named.
+A leaf module: pydantic, the logger and the core's parameter table
+(:func:`artificial_needles.options.generator_params`) only. Axolotl merges
+:class:`NeedlesArgs` into its own config model. The generator keys are not written here: every
+user-settable generator parameter ``X`` is the key ``needles_X`` (its ``axolotl_key``), so a new
+generator parameter is a new key without an edit in the plugin. The keys written below are the
+plugin's own (task choice, mixing, evaluation). Checks that need the generator registry, lm-eval
+or the file system run when the config is loaded, in :mod:`artificial_needles.axolotl.checks`.
 """
 
 from __future__ import annotations
 
+import difflib
+import logging
+from collections.abc import Iterable
 from typing import Any, Literal
 
-from pydantic import BaseModel, Field, field_validator, model_validator
+from pydantic import BaseModel, Field, create_model, model_validator
+
+try:
+    from artificial_needles.options import generator_params
+except ImportError:  # TEMPORARY until artificial_needles.options lands: the same table
+    from types import SimpleNamespace
+
+    def generator_params(task: str | None = None) -> dict[str, Any]:
+        from artificial_needles.tasks.base import KVConfig
+
+        return {
+            name: SimpleNamespace(
+                name=name,
+                annotation=f.annotation,
+                default=f.default,
+                help=f.description or name,
+                axolotl_key="needles_" + name,
+            )
+            for name, f in KVConfig.model_fields.items()
+        }
+
+LOG = logging.getLogger("axolotl.needles.args")
 
 #: The ``type:`` of a ``datasets:`` entry that holds our synthetic rows.
 DATASET_TYPE = "artificial_needles.axolotl.dataset"
-#: Sample indices of the optional eval split start here (disjoint from any training split).
-EVAL_INDEX_OFFSET = 1_000_000
+#: Generator parameters whose core ``None`` is written as a word in YAML (where null = unset).
+NONE_AS = {"num_dicts": "fill"}
+#: Generator parameters whose default comes from another Axolotl key.
+DEFAULT_FROM = {"max_tokens": "sequence_len"}
 
 
-class NeedlesArgs(BaseModel):
-    """Input args of :class:`artificial_needles.axolotl.NeedlesPlugin`."""
+class _PluginArgs(BaseModel):
+    """The plugin's own keys (the generator keys are added by :func:`_with_generator_keys`)."""
 
     needles_task: str | None = Field(
         None, description="generator name: simple-kv, multi-subkey-kv or a plugin-registered one"
     )
     needles_preset: str | None = Field(None, description="preset of the task, e.g. paper-mistral")
-    needles_num_samples: int | None = Field(None, ge=1, description="training samples")
     needles_mix_ratio: float | None = Field(
         None,
         gt=0,
@@ -31,19 +61,11 @@ class NeedlesArgs(BaseModel):
         description="share of synthetic rows in the mix with the other `datasets:` entries "
         "(replaces needles_num_samples)",
     )
-    needles_eval_samples: int = Field(0, ge=0, description="samples of a generated eval split")
-    needles_max_tokens: int | None = Field(
-        None, ge=16, description="token budget of a row; default sequence_len"
+    needles_eval_samples: int = Field(
+        0, ge=0, description="samples of a generated eval split (its own seeding domain)"
     )
-    needles_margin: int | None = Field(None, ge=0, description="tokens kept for the answer")
-    needles_num_dicts: int | Literal["fill"] | None = Field(
-        None, description="dictionaries per prompt, or 'fill' to fill the budget"
-    )
-    needles_answer_template: bool | None = Field(None, description="append the answer template")
-    needles_seed: int | None = Field(None, ge=0, description="dataset seed")
-    needles_gold_position: Literal["uniform", "paper", "fixed", "depth"] | None = None
     needles_overrides: dict[str, Any] | None = Field(
-        None, description="any other field of the task's config, e.g. {key_digits: [3, 4]}"
+        None, description="task-specific fields of the task's config, e.g. {subkeys_per_key: 4}"
     )
     needles_train_on: Literal["answer", "answer_slots"] = Field(
         "answer",
@@ -52,6 +74,12 @@ class NeedlesArgs(BaseModel):
     )
     needles_eval_tasks: list[str] | None = Field(
         None, description="lm-eval tasks run on the trained model after training"
+    )
+    needles_eval_baseline: bool = Field(
+        False, description="also evaluate the base model before training; writes the report"
+    )
+    needles_label: str | None = Field(
+        None, description="label of the trained model in the report (default: output_dir name)"
     )
     needles_eval_limit: float | None = Field(None, gt=0, description="lm-eval --limit")
     needles_eval_metadata: dict[str, Any] | None = Field(
@@ -63,85 +91,94 @@ class NeedlesArgs(BaseModel):
         None, description="extra lm-eval model_args, e.g. attn_implementation=sdpa"
     )
 
-    @field_validator("needles_task")
-    @classmethod
-    def _known_task(cls, value: str | None) -> str | None:
-        if value is None:
-            return value
-        from artificial_needles.plugins import get_generators
-
-        known = sorted(get_generators())
-        if value not in known:
-            raise ValueError(f"needles_task: unknown task {value!r}; use one of {', '.join(known)}")
-        return value
-
     @model_validator(mode="after")
-    def _check_generator(self) -> NeedlesArgs:
+    def _check_combinations(self) -> _PluginArgs:
         if self.needles_task is None:
-            set_keys = [k for k in NeedlesArgs.model_fields if _is_set(self, k)]
+            set_keys = [k for k in type(self).model_fields if is_set(self, k)]
             if set_keys:
                 raise ValueError(
                     f"{', '.join(set_keys)} need needles_task (e.g. needles_task: simple-kv)"
                 )
             return self
-        if self.needles_mix_ratio is not None and self.needles_num_samples is not None:
+        if self.needles_mix_ratio is not None and getattr(self, "needles_num_samples", None):
             raise ValueError(
                 "needles_mix_ratio and needles_num_samples are exclusive: the ratio sets the "
                 "number of synthetic samples; drop one of them"
             )
-        from artificial_needles.axolotl.spec import validate_generator
-
-        validate_generator(self.needles_task, self.needles_preset, generator_overrides(self))
+        if self.needles_eval_baseline and not self.needles_eval_tasks:
+            raise ValueError("needles_eval_baseline needs needles_eval_tasks (what to evaluate)")
         return self
 
 
+def _generator_field(spec: Any) -> tuple[Any, Any]:
+    annotation = spec.annotation
+    if spec.name in NONE_AS:
+        annotation = annotation | Literal[NONE_AS[spec.name]]  # type: ignore[operator]
+    default = f"default: {DEFAULT_FROM[spec.name]}" if spec.name in DEFAULT_FROM else "preset"
+    return (annotation | None, Field(None, description=f"{spec.help} ({default})"))
+
+
+def _with_generator_keys(base: type[BaseModel]) -> type[BaseModel]:
+    fields = {p.axolotl_key: _generator_field(p) for p in generator_params().values()}
+    clash = sorted(set(fields) & set(base.model_fields))
+    if clash:  # a generator parameter named like a plugin key: rename one of them
+        raise RuntimeError(f"needles keys defined twice: {clash}")
+    return create_model("NeedlesArgs", __base__=base, __module__=__name__, **fields)
+
+
+NeedlesArgs = _with_generator_keys(_PluginArgs)
+NeedlesArgs.__doc__ = "Input args of :class:`artificial_needles.axolotl.NeedlesPlugin`."
+#: ``needles_*`` key of each generator parameter, and back.
+KEY_OF_FIELD = {name: p.axolotl_key for name, p in generator_params().items()}
+FIELD_OF_KEY = {key: name for name, key in KEY_OF_FIELD.items()}
+PLUGIN_KEYS = tuple(_PluginArgs.model_fields)
 _DEFAULTS = {name: f.default for name, f in NeedlesArgs.model_fields.items()}
 
 
-def _is_set(args: Any, key: str) -> bool:
+def is_set(args: Any, key: str) -> bool:
+    """Whether ``key`` of ``args`` differs from its default."""
     return getattr(args, key, None) not in (None, _DEFAULTS.get(key))
 
 
+def _get(cfg: Any, key: str) -> Any:
+    return cfg.get(key) if hasattr(cfg, "get") else getattr(cfg, key, None)
+
+
 def generator_overrides(cfg: Any) -> dict[str, Any]:
-    """Generator config fields from the ``needles_*`` keys of ``cfg`` (a config or args)."""
-
-    def get(key: str) -> Any:
-        if hasattr(cfg, "get"):
-            return cfg.get(key)
-        return getattr(cfg, key, None)
-
-    out: dict[str, Any] = dict(get("needles_overrides") or {})
-    seq_len = get("sequence_len")
-    max_tokens = get("needles_max_tokens") or seq_len
-    if max_tokens is not None:
-        out["max_tokens"] = max_tokens
-    simple = {
-        "needles_num_samples": "num_samples",
-        "needles_margin": "margin",
-        "needles_answer_template": "answer_template",
-        "needles_seed": "seed",
-        "needles_gold_position": "gold_position",
-    }
-    for key, field in simple.items():
-        if get(key) is not None:
-            out[field] = get(key)
-    num_dicts = get("needles_num_dicts")
-    if num_dicts == "fill":
-        out["num_dicts"] = None
-    elif num_dicts is not None:
-        out["num_dicts"] = num_dicts
+    """Generator config fields from the ``needles_*`` keys of ``cfg`` (a config or args):
+    ``needles_overrides`` first, then each generator key that is set."""
+    out: dict[str, Any] = dict(_get(cfg, "needles_overrides") or {})
+    for name, key in KEY_OF_FIELD.items():
+        value = _get(cfg, key)
+        if value is None and name in DEFAULT_FROM:
+            value = _get(cfg, DEFAULT_FROM[name])
+        if value is None:
+            continue
+        out[name] = None if NONE_AS.get(name) == value else value
     return out
 
 
-def check_unknown_keys(cfg: Any) -> None:
-    """Reject misspelled ``needles_*`` keys (Axolotl would drop them silently)."""
-    known = NeedlesArgs.model_fields
-    unknown = sorted(k for k in cfg if k.startswith("needles_") and k not in known)
-    if unknown:
-        import difflib
+def key_for_field(name: str, overrides: Iterable[str] = ()) -> str:
+    """The config key a user sets generator field ``name`` with."""
+    if name in KEY_OF_FIELD and name not in overrides:
+        key = KEY_OF_FIELD[name]
+        return f"{key} (default: {DEFAULT_FROM[name]})" if name in DEFAULT_FROM else key
+    return f"needles_overrides.{name}"
 
-        hints = []
-        for key in unknown:
-            close = difflib.get_close_matches(key, list(NeedlesArgs.model_fields), n=1)
+
+def check_unknown_keys(cfg: Any, other_keys: Iterable[str] = ()) -> None:
+    """Reject misspelled ``needles_*`` keys, and top-level keys close to ours that are not in
+    ``other_keys`` (Axolotl's own keys): Axolotl would drop them silently."""
+    ours = list(NeedlesArgs.model_fields)
+    other = set(other_keys)
+    hints = []
+    for key in sorted(k for k in cfg if isinstance(k, str)):
+        if key in NeedlesArgs.model_fields or key in other:
+            continue
+        close = difflib.get_close_matches(key, ours, n=1, cutoff=0.8)
+        if not close and key.startswith("need"):
+            close = difflib.get_close_matches(key, ours, n=1, cutoff=0.6)
+        if key.startswith("needles_") or close:
             hints.append(f"{key} (did you mean {close[0]}?)" if close else key)
+    if hints:
         raise ValueError(f"unknown needles plugin keys: {', '.join(hints)}")

@@ -18,16 +18,15 @@ def load_config(path: str) -> dict:
     """The YAML config with its ``needles_*`` keys validated (errors name the key)."""
     import yaml
 
-    from artificial_needles.axolotl import NeedlesArgs, check_unknown_keys
+    from artificial_needles.axolotl.checks import check_config
 
     with open(path, encoding="utf-8") as fh:
         cfg = yaml.safe_load(fh) or {}
-    check_unknown_keys(cfg)
-    values = {k: v for k, v in cfg.items() if k in NeedlesArgs.model_fields}
-    if cfg.get("sequence_len") is not None and values.get("needles_max_tokens") is None:
-        values["needles_max_tokens"] = cfg["sequence_len"]
-    args = NeedlesArgs(**values)
-    if args.needles_task is None:
+    try:
+        args = check_config({k: v for k, v in cfg.items() if not k.startswith("needles_eval")})
+    except ValueError as exc:
+        raise click.UsageError(f"{path}: {exc}") from None
+    if args is None:
         raise click.UsageError(f"{path}: needles_task is not set; nothing to generate")
     return cfg
 
@@ -41,7 +40,7 @@ def generate(config: str, output: str, split: str, num_samples: int | None) -> N
     """Generate the needles plugin's training data of CONFIG as JSONL chat records."""
     from transformers import AutoTokenizer
 
-    from artificial_needles.axolotl.spec import build_spec
+    from artificial_needles.axolotl.spec import build_spec, iter_split
     from artificial_needles.generate import Summary, make_generator
     from artificial_needles.io import atomic_write
     from artificial_needles.records import to_json_line
@@ -61,7 +60,7 @@ def generate(config: str, output: str, split: str, num_samples: int | None) -> N
     gen = make_generator(spec["task"], spec["preset"], spec["overrides"], tokenizer=counter)
     summary = Summary(gen.cfg.budget)
     with atomic_write(output) as fh:
-        for sample in gen.iter_samples(spec["start"], spec["start"] + count):
+        for sample in iter_split(gen, spec, count):
             fh.write(to_json_line(sample))
             summary.add(sample.meta)
     click.echo(summary.render())

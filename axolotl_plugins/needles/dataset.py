@@ -28,7 +28,7 @@ from axolotl.prompt_tokenizers import DatasetWrappingStrategy
 
 from artificial_needles.axolotl.args import DATASET_TYPE
 from artificial_needles.axolotl.rows import build_row
-from artificial_needles.axolotl.spec import read_spec
+from artificial_needles.axolotl.spec import iter_split, read_spec
 
 # A child of Axolotl's logger, so that its handlers show our messages.
 LOG = logging.getLogger("axolotl.needles." + __name__.rsplit(".", 1)[-1])
@@ -54,7 +54,7 @@ def generate_rows(tokenizer: Any, spec: dict[str, Any], count: int, eot_tokens=(
     limit = gen.cfg.max_tokens
     summary = Summary(gen.cfg.budget)
     columns: dict[str, list[list[int]]] = {"input_ids": [], "attention_mask": [], "labels": []}
-    for sample in gen.iter_samples(spec["start"], spec["start"] + count):
+    for sample in iter_split(gen, spec, count):
         row = build_row(
             tokenizer, sample.prompt, sample.answer, sample.meta, spec["train_on"], eot_tokens
         )

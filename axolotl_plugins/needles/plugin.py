@@ -8,7 +8,7 @@ from typing import Any
 
 from axolotl.integrations.base import BasePlugin
 
-from artificial_needles.axolotl.args import DATASET_TYPE, NeedlesArgs, check_unknown_keys
+from artificial_needles.axolotl.args import DATASET_TYPE
 
 # A child of Axolotl's logger, so that its handlers show our messages.
 LOG = logging.getLogger("axolotl.needles." + __name__.rsplit(".", 1)[-1])
@@ -17,31 +17,46 @@ LOG = logging.getLogger("axolotl.needles." + __name__.rsplit(".", 1)[-1])
 class NeedlesPlugin(BasePlugin):
     """Generates the paper's training rows for the config's tokenizer; evaluates after training."""
 
+    def __init__(self) -> None:
+        super().__init__()
+        self._baseline_done: set[str] = set()
+
     def get_input_args(self) -> str:
         return "artificial_needles.axolotl.args.NeedlesArgs"
 
     def register(self, cfg: dict) -> None:
         """Validate the ``needles_*`` keys and wire our dataset entries (raw config)."""
+        from artificial_needles.axolotl.checks import check_config
         from artificial_needles.axolotl.spec import inject_datasets
 
-        check_unknown_keys(cfg)
-        values = {k: v for k, v in cfg.items() if k in NeedlesArgs.model_fields}
-        if values.get("needles_task") is None:
-            if any(_is_ours(e) for e in cfg.get("datasets") or []):
-                raise ValueError(
-                    f"datasets: an entry has type {DATASET_TYPE} but needles_task is not set; "
-                    "add e.g. `needles_task: simple-kv`"
-                )
-            NeedlesArgs(**values)
+        if cfg.get("needles_task") is None and any(_is_ours(e) for e in cfg.get("datasets") or []):
+            raise ValueError(
+                f"datasets: an entry has type {DATASET_TYPE} but needles_task is not set; "
+                "add e.g. `needles_task: simple-kv`"
+            )
+        if check_config(cfg, _axolotl_keys()) is not None:
+            inject_datasets(cfg)
+
+    def pre_model_load(self, cfg: Any) -> None:
+        """With ``needles_eval_baseline``, evaluate the base model once, before the model that
+        will be trained is loaded (main process only)."""
+        if not (cfg.get("needles_eval_baseline") and cfg.get("needles_eval_tasks")):
             return
-        probe = dict(values)
-        if cfg.get("sequence_len") is not None and probe.get("needles_max_tokens") is None:
-            probe["needles_max_tokens"] = cfg.get("sequence_len")
-        NeedlesArgs(**probe)
-        inject_datasets(cfg)
+        key = str(cfg.output_dir)
+        if key in self._baseline_done:  # another model load of the same run (e.g. a reference)
+            return
+        self._baseline_done.add(key)
+        from axolotl.utils.distributed import is_main_process
+
+        if not is_main_process():
+            return
+        from artificial_needles.axolotl.evaluation import run_baseline_eval
+
+        run_baseline_eval(cfg)
 
     def post_train_unload(self, cfg: Any) -> None:
-        """Run ``needles_eval_tasks`` on the saved model (main process only)."""
+        """Run ``needles_eval_tasks`` on the saved model and write the report (main process
+        only)."""
         if not cfg.get("needles_eval_tasks"):
             return
         from axolotl.utils.distributed import is_main_process
@@ -51,6 +66,18 @@ class NeedlesPlugin(BasePlugin):
         from artificial_needles.axolotl.evaluation import run_post_train_eval
 
         run_post_train_eval(cfg)
+
+
+def _axolotl_keys() -> set[str]:
+    """Axolotl's own top-level keys (and their aliases): never taken for misspelled ours."""
+    from axolotl.utils.schemas.config import AxolotlConfigWCapabilities
+
+    keys = set()
+    for name, info in AxolotlConfigWCapabilities.model_fields.items():
+        keys.add(name)
+        if isinstance(info.alias, str):
+            keys.add(info.alias)
+    return keys
 
 
 def _is_ours(entry: Any) -> bool:

@@ -11,64 +11,67 @@ with it Axolotl's cache key: stale prepared data is never reused.
 from __future__ import annotations
 
 import hashlib
+import inspect
 import json
 import os
 import re
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from artificial_needles.axolotl.args import DATASET_TYPE, EVAL_INDEX_OFFSET, generator_overrides
+from artificial_needles.axolotl.args import (
+    DATASET_TYPE,
+    generator_overrides,
+    key_for_field,
+)
+from artificial_needles.errors import NeedlesError
+from artificial_needles.io import atomic_write
 
 #: Axolotl's default of ``dataset_prepared_path``.
 DEFAULT_PREPARED_PATH = "last_run_prepared"
-
-_FIELD_TO_KEY = {
-    "num_samples": "needles_num_samples",
-    "max_tokens": "needles_max_tokens (default: sequence_len)",
-    "margin": "needles_margin",
-    "answer_template": "needles_answer_template",
-    "seed": "needles_seed",
-    "gold_position": "needles_gold_position",
-    "num_dicts": "needles_num_dicts",
-}
+#: Seeding domain of each split: the eval split never shares a sample with the training
+#: split nor with the lm-eval KV eval (see :mod:`artificial_needles.seeding`).
+SPLIT_DOMAIN = {"train": "train", "eval": "axolotl-eval"}
 
 
-def validate_generator(task: str, preset: str | None, overrides: dict[str, Any]) -> None:
-    """Raise ``ValueError`` naming the ``needles_*`` key when the generator config is bad."""
-    from pydantic import ValidationError
+def validate_generator(cfg: Any) -> None:
+    """Raise ``ValueError`` naming the ``needles_*`` key(s) when the generator config made of
+    ``cfg``'s keys is bad (the core's :func:`build_config` decides)."""
+    from artificial_needles.generate import build_config
+    from artificial_needles.plugins import get_generator, get_generators
 
-    from artificial_needles.plugins import get_generator
-
-    cls = get_generator(task)
-    values: dict[str, Any] = {}
-    if preset is not None:
-        if preset not in cls.presets:
-            known = ", ".join(sorted(cls.presets)) or "none"
-            raise ValueError(
-                f"needles_preset: unknown preset {preset!r} for task {task!r}; presets: {known}"
-            )
-        values.update(cls.presets[preset])
-    values.update(overrides)
+    task = cfg.get("needles_task")
+    known = sorted(get_generators())
+    if task not in known:
+        raise ValueError(f"needles_task: unknown task {task!r}; use one of {', '.join(known)}")
+    preset = cfg.get("needles_preset")
+    overrides = generator_overrides(cfg)
     try:
-        cls.config_cls(**values)
-    except ValidationError as exc:
+        build_config(task, preset, overrides)
+    except NeedlesError as exc:
+        mine = set(cfg.get("needles_overrides") or {})
+        fields = set(get_generator(task).config_cls.model_fields) | set(overrides)
         lines = []
-        for err in exc.errors():
-            msg = str(err["msg"]).removeprefix("Value error, ")
-            if err["loc"]:
-                fields = [str(err["loc"][0])]
-            else:  # a check across fields: name every field its message mentions
-                names = set(_FIELD_TO_KEY) | set(overrides) | set(cls.config_cls.model_fields)
-                fields = [f for f in sorted(names) if re.search(rf"\b{f}\b", msg)]
-            keys = [_key_of(f, overrides) for f in fields] or ["needles_*"]
-            lines.append(f"{', '.join(keys)}: {msg}")
+        for line in str(exc).splitlines():
+            msg = line.removeprefix(f"{task}: ")
+            named = [f for f in sorted(fields) if re.search(rf"\b{f}\b", msg)]
+            keys = [key_for_field(f, mine) for f in named]
+            if not keys and "preset" in msg:
+                keys = ["needles_preset"]
+            lines.append(f"{', '.join(keys) or 'needles_*'}: {msg}")
         raise ValueError("; ".join(lines)) from None
 
 
-def _key_of(field: str, overrides: dict[str, Any]) -> str:
-    if field in _FIELD_TO_KEY:
-        return _FIELD_TO_KEY[field]
-    return f"needles_overrides.{field}"
+def iter_split(gen: Any, spec: dict[str, Any], count: int) -> Iterator[Any]:
+    """The samples of a split: indices ``start .. start + count`` in the split's domain."""
+    start = int(spec["start"])
+    domain = spec.get("domain", "train")
+    if domain == "train":
+        return gen.iter_samples(start, start + count)
+    if "domain" in inspect.signature(gen.iter_samples).parameters:
+        return gen.iter_samples(start, start + count, domain=domain)
+    # TEMPORARY until the core's seeding domains land: a far index range
+    return gen.iter_samples(1_000_000 + start, 1_000_000 + start + count)
 
 
 def build_spec(cfg: Any, split: str) -> dict[str, Any]:
@@ -77,17 +80,16 @@ def build_spec(cfg: Any, split: str) -> dict[str, Any]:
 
     overrides = generator_overrides(cfg)
     if split == "train":
-        start = 0
         count = cfg.get("needles_num_samples")
     else:
-        start = EVAL_INDEX_OFFSET
         count = cfg.get("needles_eval_samples")
     return {
         "task": cfg["needles_task"],
         "preset": cfg.get("needles_preset"),
         "overrides": overrides,
         "split": split,
-        "start": start,
+        "domain": SPLIT_DOMAIN[split],
+        "start": 0,
         "count": count,
         "mix_ratio": cfg.get("needles_mix_ratio") if split == "train" else None,
         "train_on": cfg.get("needles_train_on") or "answer",
@@ -108,9 +110,8 @@ def write_spec(spec: dict[str, Any], prepared_path: str | os.PathLike[str]) -> P
     path = folder / f"{spec['split']}-{fingerprint(spec)}.jsonl"
     line = json.dumps({"spec": json.dumps(spec, sort_keys=True)}) + "\n"
     if not path.exists() or path.read_text(encoding="utf-8") != line:
-        tmp = path.with_suffix(f".{os.getpid()}.tmp")
-        tmp.write_text(line, encoding="utf-8")
-        os.replace(tmp, path)
+        with atomic_write(path) as fh:
+            fh.write(line)
     return path.resolve()
 
 

@@ -2,32 +2,26 @@
 
 from __future__ import annotations
 
-import copy
 from pathlib import Path
 
 import pytest
 import yaml
+from axolotl_cfg import CONFIGS, PAPER, SMOKE, fake_eval_data, raw, validate
 
-CONFIGS = sorted((Path(__file__).parents[2] / "configs" / "axolotl").glob("*.yml"))
-SMOKE = Path(__file__).parents[2] / "configs" / "axolotl" / "tiny-cpu-smoke.yml"
+
+@pytest.fixture
+def eval_data(tmp_path_factory, monkeypatch):
+    """The paper configs' eval data (MDQA, FLenQA) resolvable through the env variables."""
+    for name, value in fake_eval_data(tmp_path_factory.mktemp("eval-data")).items():
+        monkeypatch.setenv(name, value)
 
 
 def _raw(path: Path, prepared: Path, **changes):
-    cfg = yaml.safe_load(path.read_text())
-    cfg["dataset_prepared_path"] = str(prepared)
-    cfg.update(changes)
-    return {k: v for k, v in cfg.items() if v is not None}
+    return raw(path, prepared, **changes)
 
 
-def _validate(raw: dict):
-    """Axolotl's config path: register the plugins (our register hook), then validate."""
-    from axolotl.cli.config import prepare_plugins
-    from axolotl.utils.config import validate_config
-    from axolotl.utils.dict import DictDefault
-
-    cfg = DictDefault(copy.deepcopy(raw))
-    prepare_plugins(cfg)
-    return validate_config(cfg)
+def _validate(cfg: dict):
+    return validate(cfg)
 
 
 def test_all_configs_are_found():
@@ -43,11 +37,12 @@ def test_all_configs_are_found():
 
 
 @pytest.mark.parametrize("path", CONFIGS, ids=lambda p: p.name)
-def test_config_passes_axolotl_validation(path, tmp_path):
+def test_config_passes_axolotl_validation(path, tmp_path, eval_data, tiny_tokenizer_dir):
     text = path.read_text()
     assert text.startswith("#"), "each config starts with a header comment"
     assert "axolotl " in text.split("\nbase_model:")[0], "the header names the command to run"
-    cfg = _validate(_raw(path, tmp_path))
+    # the base model must be at hand (the KV eval sizes prompts with its tokenizer): a local one
+    cfg = _validate(_raw(path, tmp_path, base_model=str(tiny_tokenizer_dir)))
     assert cfg.needles_task
     assert [d["type"] for d in cfg.datasets] == ["artificial_needles.axolotl.dataset"]
     spec_file = Path(cfg.datasets[0]["path"])
@@ -55,15 +50,16 @@ def test_config_passes_axolotl_validation(path, tmp_path):
     assert cfg.needles_eval_tasks
 
 
-def test_paper_recipe_encodes_the_paper(tmp_path):
-    cfg = _validate(_raw(CONFIGS[0].parent / "mistral-7b-instruct-v0.1-paper.yml", tmp_path))
-    assert cfg.base_model == "mistralai/Mistral-7B-Instruct-v0.1"
+def test_paper_recipe_encodes_the_paper(tmp_path, eval_data, tiny_tokenizer_dir):
+    assert yaml.safe_load(PAPER.read_text())["base_model"] == "mistralai/Mistral-7B-Instruct-v0.1"
+    cfg = _validate(_raw(PAPER, tmp_path, base_model=str(tiny_tokenizer_dir)))
     assert cfg.learning_rate == pytest.approx(5e-6)
     assert cfg.micro_batch_size * cfg.gradient_accumulation_steps == 16
     assert cfg.num_epochs == 2 and cfg.sequence_len == 4096 and not cfg.adapter
     assert cfg.needles_num_samples == 350 and cfg.needles_preset == "paper-mistral"
     assert cfg.bf16 and cfg.gradient_checkpointing
     assert set(cfg.needles_eval_tasks) == {"mdqa_20docs", "flenqa", "kv_retrieval_simple"}
+    assert cfg.needles_eval_baseline and cfg.needles_eval_chat_template
 
 
 @pytest.mark.parametrize(
@@ -83,7 +79,7 @@ def test_paper_recipe_encodes_the_paper(tmp_path):
     ],
 )
 def test_bad_needles_value_fails_at_config_load_naming_the_key(tmp_path, changes, key):
-    raw = _raw(SMOKE, tmp_path, base_model=str(tmp_path / "model"))
+    raw = _raw(SMOKE, tmp_path)
     raw.update(changes)
     raw = {k: v for k, v in raw.items() if v is not None}
     with pytest.raises(ValueError) as info:

@@ -77,15 +77,40 @@ def test_train_saves_a_model_with_finite_loss(trained):
     assert "needles train split (simple-kv)" in log
 
 
-def test_post_train_eval_writes_lm_eval_results(trained):
+def _results(folder: Path) -> list[dict]:
+    files = sorted(folder.rglob("results_*.json"))
+    assert files, f"lm-eval results under {folder}"
+    return [json.loads(f.read_text()) for f in files]
+
+
+def test_base_and_trained_model_are_evaluated_the_same_way(trained, tiny_model_dir):
     work, log = trained
-    results_dir = work / "out" / "needles_eval"
-    ours = json.loads((results_dir / "results.json").read_text())
-    assert "kv_retrieval_simple" in ours["results"]
-    assert 0.0 <= ours["results"]["kv_retrieval_simple"]["acc,none"] <= 1.0
-    lm_eval_files = list(results_dir.rglob("results_*.json"))
-    assert lm_eval_files, "lm-eval's own results file"
-    assert "needles eval kv_retrieval_simple:" in log
+    root = work / "out" / "needles_eval"
+    runs = {stage: _results(root / stage) for stage in ("base", "finetuned")}
+    for stage, results in runs.items():
+        (data,) = results
+        assert 0.0 <= data["results"]["kv_retrieval_simple"]["acc,none"] <= 1.0
+        meta = data["artificial_needles"]
+        assert meta["stage"] == stage and meta["seed"] == 0
+        assert meta["apply_chat_template"] is True
+    base, tuned = runs["base"][0], runs["finetuned"][0]
+    assert base["artificial_needles"]["label"] == tiny_model_dir.name
+    assert tuned["artificial_needles"]["label"] == "out"
+    # same settings, only the model differs
+    assert base["config"]["limit"] == tuned["config"]["limit"] == 2
+    assert base["configs"]["kv_retrieval_simple"] == tuned["configs"]["kv_retrieval_simple"]
+    assert base["n-samples"] == tuned["n-samples"]
+    assert "needles base eval kv_retrieval_simple:" in log
+    assert "needles finetuned eval kv_retrieval_simple:" in log
+
+
+def test_report_compares_base_and_finetuned(trained, tiny_model_dir):
+    work, _ = trained
+    report = work / "out" / "needles_eval" / "report"
+    data = json.loads((report / "report.json").read_text())
+    assert data["labels"] == [tiny_model_dir.name, "out"]
+    assert data["baseline"] == tiny_model_dir.name
+    assert (report / "report.md").is_file() and (report / "report.html").is_file()
 
 
 def test_preprocess_debug_shows_our_labels(tiny_model_dir, tmp_path):

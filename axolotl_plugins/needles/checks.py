@@ -1,0 +1,67 @@
+"""Everything the plugin checks when Axolotl loads the config (``register``), so that a bad
+config fails in ``axolotl preprocess`` / before training, with the key named:
+
+- misspelled keys (``needles_*`` or close to ours, e.g. ``needle_eval_limit``), with a
+  suggestion;
+- the values of our keys (:class:`~artificial_needles.axolotl.args.NeedlesArgs`) and the
+  generator config they make (:func:`~artificial_needles.axolotl.spec.validate_generator`);
+- the evaluation: task names, ``needles_eval_metadata`` keys and the MDQA / FLenQA data
+  (:func:`artificial_needles.task_check.check_tasks`, as ``artificial-needles eval`` does).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from pydantic import ValidationError
+
+from artificial_needles.axolotl.args import NeedlesArgs, check_unknown_keys
+from artificial_needles.errors import NeedlesError
+
+
+def _pydantic_message(exc: ValidationError) -> str:
+    parts = []
+    for err in exc.errors():
+        loc = ".".join(str(x) for x in err["loc"])
+        msg = str(err["msg"]).removeprefix("Value error, ")
+        parts.append(f"{loc}: {msg}" if loc else msg)
+    return "; ".join(parts)
+
+
+def parse_args(cfg: Any) -> NeedlesArgs:
+    """Our keys of ``cfg`` validated (one clean line on error)."""
+    values = {k: v for k, v in cfg.items() if k in NeedlesArgs.model_fields}
+    try:
+        return NeedlesArgs(**values)
+    except ValidationError as exc:
+        raise ValueError(_pydantic_message(exc)) from None
+
+
+def check_eval(cfg: Any) -> None:
+    """Raise ValueError unless every ``needles_eval_tasks`` task can run after training."""
+    tasks = list(cfg.get("needles_eval_tasks") or [])
+    if not tasks:
+        return
+    from artificial_needles.eval_options import parse_metadata
+    from artificial_needles.task_check import check_tasks
+
+    try:
+        meta = parse_metadata(cfg.get("needles_eval_metadata") or {}, "needles_eval_metadata")
+        meta.setdefault("chat_template", bool(cfg.get("needles_eval_chat_template", True)))
+        check_tasks(tasks, meta, model_args={"pretrained": str(cfg.get("base_model"))})
+    except NeedlesError as exc:
+        raise ValueError(f"needles_eval_tasks {tasks}: {exc}") from None
+
+
+def check_config(cfg: Any, other_keys: Iterable[str] = ()) -> NeedlesArgs | None:
+    """All load-time checks of the raw config ``cfg``; returns our args, or None when the
+    plugin has nothing to do (no ``needles_task`` and no evaluation)."""
+    from artificial_needles.axolotl.spec import validate_generator
+
+    check_unknown_keys(cfg, other_keys)
+    args = parse_args(cfg)
+    if args.needles_task is not None:
+        validate_generator(cfg)
+    check_eval(cfg)
+    return args if args.needles_task is not None else None
