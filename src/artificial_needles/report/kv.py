@@ -24,7 +24,7 @@ KV = re.compile(r"^kv_retrieval_(\w+)$")
 LENGTH = re.compile(r"^acc_(\d+),none$")
 DEPTH = re.compile(r"^acc_depth_(\d+),none$")
 JOINT = re.compile(r"^acc_(\d+)_depth_(\d+),none$")
-SUMMARY = ("acc", "value_acc", "dict_acc")
+SUMMARY = ("acc", "value_acc", "dict_acc", "key_acc")  # those that any run reports
 
 Cells = dict[tuple[int, int], float]
 
@@ -86,13 +86,15 @@ def kv_section(ctx: Context) -> Section | None:
         return None
     sec = Section("kv", "KV retrieval: accuracy by length and depth")
     sec.notes.append(
-        "acc: value and dictionary both right; value_acc, dict_acc: each alone. In points. "
+        "acc: value and dictionary both right; value_acc, dict_acc (key_acc): each alone. "
+        "In points. "
         "Depth: start of the gold dictionary's bucket in percent of the list. Empty cells: no "
         "documents in that bucket."
     )
     sec.data = {"tasks": {}}
     for task in tasks:
-        summary = {m: ctx.aggs(task, f"{m},none") for m in SUMMARY}
+        have = {k for rs in ctx.runs.values() for r in rs for k in r.values.get(task, {})}
+        summary = {m: ctx.aggs(task, f"{m},none") for m in SUMMARY if f"{m},none" in have}
         lengths = _buckets(ctx, task, LENGTH)
         depths = _buckets(ctx, task, DEPTH)
         by_len = {n: ctx.aggs(task, f"acc_{n},none", bucket=True) for n in lengths}
