@@ -71,7 +71,7 @@ def run_lm_eval_each(
             )
             out.paths[task] = where
         except Exception as exc:  # one failing task must not discard the others
-            msg = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+            msg = " ".join(str(exc).split()) or type(exc).__name__
             out.errors[task] = msg
             log.error("task %s failed: %s", task, msg, exc_info=not isinstance(exc, NeedlesError))
     return out

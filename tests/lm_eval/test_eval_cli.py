@@ -63,7 +63,9 @@ def test_eval_cli_end_to_end_with_chat_template(tmp_path, tiny_model_dir):
     )
     assert proc.returncode == 0, proc.stderr[-3000:]
     assert "flenqa_monorel_cot" in proc.stdout and "kv_retrieval_multisubkey" in proc.stdout
-    assert "|acc_ctx_250" in proc.stdout.replace(" ", "")  # lm-eval's table was printed
+    table = proc.stdout.replace(" ", "")
+    assert "|acc_ctx_1000" in table, proc.stdout  # lm-eval's table was printed
+    assert "acc_ctx_250" not in table  # buckets absent from the data are not reported
     (results_file,) = glob.glob(str(out / "*" / "results_*.json"))
     saved = json.loads(Path(results_file).read_text())
     assert saved["config"]["model"] == "hf"
@@ -72,6 +74,13 @@ def test_eval_cli_end_to_end_with_chat_template(tmp_path, tiny_model_dir):
     kv = saved["results"]["kv_retrieval_multisubkey"]
     assert {"acc,none", "value_acc,none", "dict_acc,none", "acc_1024,none"} <= set(kv)
     assert saved["chat_template"]  # recorded like lm_eval does
+    assert saved["artificial_needles"] == {
+        "label": str(tiny_model_dir),
+        "seed": None,
+        "apply_chat_template": True,
+        "stage": None,
+        "version": saved["artificial_needles"]["version"],
+    }
 
     (samples,) = glob.glob(str(out / "*" / "samples_flenqa_monorel_cot_*.jsonl"))
     first = json.loads(Path(samples).read_text().splitlines()[0])
