@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import logging
 
-import pytest
 import axolotl_cfg
+import pytest
 from axolotl_cfg import DATA_ENV, PAPER, SMOKE, fake_eval_data, raw, validate
 
 
