@@ -8,6 +8,7 @@ dictionaries) so that the training indices 0-9,999 of ten seeds are quick to dra
 
 from __future__ import annotations
 
+import importlib.util
 import re
 
 import pytest
@@ -50,6 +51,11 @@ def test_splits_have_their_own_seeding_domains():
     assert SPLIT_DOMAIN["eval"] not in ("train", "eval"), "not the lm-eval KV eval's domain"
 
 
+@pytest.mark.xfail(
+    importlib.util.find_spec("artificial_needles.options") is None,
+    reason="needs the core's seeding domains (artificial_needles.options / seeding, not in yet)",
+    strict=True,
+)
 def test_eval_split_is_not_a_far_index_range_of_the_training_stream():
     """The old eval split was training indices 1,000,000+: a long enough training run (or a
     second config with more samples) drew the very same samples."""
