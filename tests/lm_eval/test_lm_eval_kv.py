@@ -94,3 +94,32 @@ def test_custom_dataset_reads_metadata(tiny_tokenizer_dir):
     assert len(ds) == 2 and set(ds["depth"]) == {0, 50}
     chat = load_tokenizer(str(tiny_tokenizer_dir), chat_template=True)
     assert all(chat.count(p) == n for p, n in zip(ds["prompt"], ds["num_tokens"], strict=True))
+
+
+@pytest.mark.parametrize("task", ["simple-kv", "multi-subkey-kv"])
+def test_eval_docs_do_not_repeat_training_samples(counter, task):
+    """Issue 8 item 1 (the reported case): eval cell seeds were ``seed * 10_000 + cell``, so
+    with seed s the first cell drew the gold (key, value) of training samples of seed s. Here:
+    eval seeds 0-2 against training seeds 0-2, indices 0-99, same budget. Compared: the gold
+    (key, value) pairs and the gold dictionary's line (as printed in the prompt)."""
+    from artificial_needles.data.kv_eval import cell_seed
+    from artificial_needles.generate import make_generator
+
+    def gold(prompt: str, name: int) -> str:
+        return next(ln for ln in prompt.splitlines() if ln.startswith(f"Dictionary [{name}] "))
+
+    train_pairs, train_lines = set(), set()
+    for s in range(3):
+        gen = make_generator(
+            task, overrides={"seed": s, "num_samples": 100, "max_tokens": 1024}, tokenizer=counter
+        )
+        for smp in gen.iter_samples():
+            train_pairs.add((str(smp.meta["gold_key"]), smp.meta["gold_value"]))
+            train_lines.add(gold(smp.prompt, smp.meta["gold_dict_name"]))
+    for s in range(3):
+        docs = build_kv_docs(task, counter, [1024], depth_buckets=2, num_samples=2, seed=s)
+        for d in docs:
+            key = d["gold_key"] if task == "simple-kv" else str(tuple(eval(d["gold_key"])))
+            assert (key, d["gold_value"]) not in train_pairs
+            assert gold(d["prompt"], d["gold_dict_name"]) not in train_lines
+        assert all(cell_seed(task, s, 1024, 2, b) >= 2**63 for b in range(2))

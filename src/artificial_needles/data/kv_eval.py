@@ -12,8 +12,12 @@ Document schema (one dict per prompt)::
      "exclude": [int, ...] (numbers of the question: the key or its subkeys),
      "gold_position": int, "num_dicts": int, "num_tokens": int, "index": int}
 
-Cells are seeded independently (``seed * 10_000 + cell``), so documents are identical on every
-machine and do not depend on which other lengths were requested.
+Evaluation draws from its own seed domain: cell (length ``L``, bucket ``b`` of ``B``) uses the
+generator seed :func:`cell_seed` = a 64-bit hash of ``("eval", task, seed, L, B, b)``, so the
+documents are identical on every machine, do not depend on which other lengths were requested,
+and cannot coincide with a training set generated with any practical seed (< 2**32; training
+draws with the dataset seed itself). Version 1.0 of the tasks used ``seed * 10_000 + cell``,
+which reproduced training samples 0-19 of seeds 0, 1, 2 (issue 8).
 """
 
 from __future__ import annotations
@@ -22,11 +26,17 @@ from collections.abc import Sequence
 from typing import Any
 
 from artificial_needles.errors import NeedlesError
+from artificial_needles.seeding import sample_seed
 from artificial_needles.tokens import TokenCounter
 
 DEFAULT_LENGTHS = (4096,)
 #: Most depth buckets (their names are whole percents, which must stay distinct).
 MAX_BUCKETS = 100
+
+
+def cell_seed(task: str, seed: int, length: int, buckets: int, bucket: int) -> int:
+    """Generator seed of one eval cell: 64-bit, in the "eval" domain (>= 2**32 in practice)."""
+    return sample_seed(seed, bucket, f"eval/{task}/{length}/{buckets}") | (1 << 63)
 
 
 def depth_starts(buckets: int) -> list[int]:
@@ -57,7 +67,6 @@ def build_kv_docs(
         raise NeedlesError(f"max_seq_lengths {bad}: each length must exceed margin {margin}")
     starts = depth_starts(depth_buckets)
     docs: list[dict[str, Any]] = []
-    cell = 0
     for length in lengths:
         for b, start in enumerate(starts):
             cfg = {
@@ -67,10 +76,9 @@ def build_kv_docs(
                 "gold_position": "depth",
                 "gold_depth": (b / depth_buckets, (b + 1) / depth_buckets),
                 "answer_template": True,
-                "seed": seed * 10_000 + cell,
+                "seed": cell_seed(task, seed, length, depth_buckets, b),
                 **(overrides or {}),
             }
-            cell += 1
             gen = make_generator(task, overrides=cfg, tokenizer=counter)
             for s in gen.iter_samples():
                 docs.append(_doc(s.prompt, s.answer, s.meta, length, start))
