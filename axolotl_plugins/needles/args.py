@@ -37,6 +37,7 @@ except ImportError:  # TEMPORARY until artificial_needles.options lands: the sam
             for name, f in KVConfig.model_fields.items()
         }
 
+
 LOG = logging.getLogger("axolotl.needles.args")
 
 #: The ``type:`` of a ``datasets:`` entry that holds our synthetic rows.
@@ -62,7 +63,7 @@ class _PluginArgs(BaseModel):
         "(replaces needles_num_samples)",
     )
     needles_eval_samples: int = Field(
-        0, ge=0, description="samples of a generated eval split (its own seeding domain)"
+        0, ge=0, description="samples of a generated eval split (never training samples)"
     )
     needles_overrides: dict[str, Any] | None = Field(
         None, description="task-specific fields of the task's config, e.g. {subkeys_per_key: 4}"

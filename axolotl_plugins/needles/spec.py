@@ -11,7 +11,6 @@ with it Axolotl's cache key: stale prepared data is never reused.
 from __future__ import annotations
 
 import hashlib
-import inspect
 import json
 import os
 import re
@@ -29,9 +28,18 @@ from artificial_needles.io import atomic_write
 
 #: Axolotl's default of ``dataset_prepared_path``.
 DEFAULT_PREPARED_PATH = "last_run_prepared"
-#: Seeding domain of each split: the eval split never shares a sample with the training
-#: split nor with the lm-eval KV eval (see :mod:`artificial_needles.seeding`).
-SPLIT_DOMAIN = {"train": "train", "eval": "axolotl-eval"}
+#: The eval split's seeds have the top bit set (>= 2**63), as the lm-eval KV eval's do
+#: (:func:`artificial_needles.data.kv_eval.cell_seed`), from their own hash label: they are never
+#: a training seed, so no eval sample is a training sample of any index, and none is a KV eval
+#: document either.
+EVAL_SEED_BIT = 1 << 63
+
+
+def eval_seed(task: str, seed: int) -> int:
+    """The generator seed of the eval split of a training run with ``seed``."""
+    from artificial_needles.seeding import sample_seed
+
+    return sample_seed(seed, 0, f"axolotl-eval/{task}") | EVAL_SEED_BIT
 
 
 def validate_generator(cfg: Any) -> None:
@@ -63,15 +71,10 @@ def validate_generator(cfg: Any) -> None:
 
 
 def iter_split(gen: Any, spec: dict[str, Any], count: int) -> Iterator[Any]:
-    """The samples of a split: indices ``start .. start + count`` in the split's domain."""
+    """The samples of a split: indices ``start .. start + count`` (the split's seed is in the
+    spec's overrides)."""
     start = int(spec["start"])
-    domain = spec.get("domain", "train")
-    if domain == "train":
-        return gen.iter_samples(start, start + count)
-    if "domain" in inspect.signature(gen.iter_samples).parameters:
-        return gen.iter_samples(start, start + count, domain=domain)
-    # TEMPORARY until the core's seeding domains land: a far index range
-    return gen.iter_samples(1_000_000 + start, 1_000_000 + start + count)
+    return gen.iter_samples(start, start + count)
 
 
 def build_spec(cfg: Any, split: str) -> dict[str, Any]:
@@ -83,12 +86,12 @@ def build_spec(cfg: Any, split: str) -> dict[str, Any]:
         count = cfg.get("needles_num_samples")
     else:
         count = cfg.get("needles_eval_samples")
+        overrides["seed"] = eval_seed(cfg["needles_task"], int(overrides.get("seed") or 0))
     return {
         "task": cfg["needles_task"],
         "preset": cfg.get("needles_preset"),
         "overrides": overrides,
         "split": split,
-        "domain": SPLIT_DOMAIN[split],
         "start": 0,
         "count": count,
         "mix_ratio": cfg.get("needles_mix_ratio") if split == "train" else None,

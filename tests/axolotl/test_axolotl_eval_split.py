@@ -1,19 +1,18 @@
 """The Axolotl eval split (``needles_eval_samples``) shares no sample with the training split.
 
-Each split draws from its own seeding domain (``spec.SPLIT_DOMAIN``), so no eval sample can be a
-training sample of any index, for any seed, and none is the lm-eval KV eval either (that one has
-its own domain too). The prompts are sized with the embedded tokenizer and kept small (two
-dictionaries) so that the training indices 0-9,999 of ten seeds are quick to draw.
+The eval split draws with a seed >= 2**63 (``spec.eval_seed``), never a training seed, so no
+eval sample is a training sample of any index, and none is an lm-eval KV eval document (those
+seeds come from another hash label). The prompts are sized with the embedded tokenizer and kept
+small (two dictionaries) so that the training indices 0-9,999 of ten seeds are quick to draw.
 """
 
 from __future__ import annotations
 
-import importlib.util
 import re
 
 import pytest
 
-from artificial_needles.axolotl.spec import SPLIT_DOMAIN, build_spec, iter_split
+from artificial_needles.axolotl.spec import EVAL_SEED_BIT, build_spec, eval_seed, iter_split
 from artificial_needles.generate import make_generator
 
 _LINE = re.compile(r"Dictionary \[\d+\] (\{.*\})")
@@ -46,16 +45,23 @@ def _golds(samples: list) -> tuple[set, set]:
     return pairs, lines
 
 
-def test_splits_have_their_own_seeding_domains():
-    assert SPLIT_DOMAIN["train"] == "train"
-    assert SPLIT_DOMAIN["eval"] not in ("train", "eval"), "not the lm-eval KV eval's domain"
+def test_eval_split_seeds_are_never_training_seeds_nor_kv_eval_seeds():
+    from artificial_needles.data.kv_eval import cell_seed
+
+    seeds = {eval_seed(task, s) for task in ("simple-kv", "multi-subkey-kv") for s in range(100)}
+    assert len(seeds) == 200 and all(s >= EVAL_SEED_BIT for s in seeds)
+    kv = {
+        cell_seed(task, s, n, 10, b)
+        for task in ("kv_retrieval_simple", "kv_retrieval_multisubkey")
+        for s in range(100)
+        for n in (1024, 4096)
+        for b in range(10)
+    }
+    assert not seeds & kv
+    assert build_spec(_cfg(3), "eval")["overrides"]["seed"] == eval_seed("simple-kv", 3)
+    assert build_spec(_cfg(3), "train")["overrides"]["seed"] == 3
 
 
-@pytest.mark.xfail(
-    importlib.util.find_spec("artificial_needles.options") is None,
-    reason="needs the core's seeding domains (artificial_needles.options / seeding, not in yet)",
-    strict=True,
-)
 def test_eval_split_is_not_a_far_index_range_of_the_training_stream():
     """The old eval split was training indices 1,000,000+: a long enough training run (or a
     second config with more samples) drew the very same samples."""

@@ -98,6 +98,7 @@ def test_base_and_trained_model_are_evaluated_the_same_way(trained, tiny_model_d
     assert tuned["artificial_needles"]["label"] == "out"
     # same settings, only the model differs
     assert base["config"]["limit"] == tuned["config"]["limit"] == 2
+
     def settings(run: dict) -> dict:  # the task config without the model's own paths
         task = dict(run["configs"]["kv_retrieval_simple"])
         task["metadata"] = {
