@@ -27,7 +27,12 @@ def test_mix_ratio_sets_the_share_of_synthetic_rows(tiny_model_dir, tmp_path):
             ]
             fh.write(json.dumps({"messages": messages}) + "\n")
     cfg = yaml.safe_load(SMOKE.read_text())
-    for key in ("needles_num_samples", "needles_eval_samples", "needles_eval_tasks"):
+    for key in (
+        "needles_num_samples",
+        "needles_eval_samples",
+        "needles_eval_tasks",
+        "needles_eval_baseline",
+    ):
         cfg.pop(key)
     cfg.update(
         base_model=str(tiny_model_dir),
