@@ -286,3 +286,25 @@ def test_newest_file_per_task_wins_unless_every_file(tmp_path):
     every = build_report([tmp_path / "run"], every_file=True).to_json()
     assert len(every["runs"]) == 2
     assert every["sections"]["general"]["benchmarks"]["triviaqa"]["labels"][BASE_LABEL]["n"] == 2
+
+
+def test_axolotl_output_dir_one_folder_per_task(tmp_path):
+    """The plugin and ``eval`` write one lm-eval folder per task; each stage stays one run."""
+    out = tmp_path / "axolotl-out"
+    for stage, src in (("base", BASE), ("finetuned", TUNED / "seed1")):
+        (f,) = src.rglob("results_*.json")
+        data = json.loads(f.read_text())
+        for task in data["results"]:
+            part = {**data, "results": {task: data["results"][task]}}
+            part["model_name"] = "m"
+            part["artificial_needles"] = {"stage": stage, "seed": 1, "label": f"m-{stage}"}
+            dest = out / "needles_eval" / stage / task / "m" / f.name
+            dest.parent.mkdir(parents=True)
+            dest.write_text(json.dumps(part))
+    rep = build_report([out]).to_json()
+    assert [r["label"] for r in rep["runs"]] == ["m-base", "m-finetuned"]
+    whole = json.loads(next(BASE.rglob("results_*.json")).read_text())["results"]
+    assert all(len(r["files"]) == len(whole) for r in rep["runs"])
+    assert not [w for w in rep.get("warnings", []) if "missing" in w]
+    nq = rep["sections"]["general"]["benchmarks"]["nq_open"]["labels"]
+    assert nq["m-base"]["n"] == 1 and nq["m-finetuned"]["n"] == 1

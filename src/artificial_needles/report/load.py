@@ -152,14 +152,14 @@ def _samples(path: Path, tasks: list[str]) -> dict[str, Path]:
 
 
 def _run_key(path: Path, data: dict[str, Any]) -> tuple:
+    """Files of one run share a key.
+
+    Our plugin and ``artificial-needles eval`` write one lm-eval folder per task and record the
+    run in every file, so the record identifies the run; a plain lm-eval run is its folder.
+    """
     meta = data.get("artificial_needles") or {}
-    return (
-        str(path.parent),
-        _model_name(data),
-        meta.get("label"),
-        meta.get("seed"),
-        meta.get("stage"),
-    )
+    where = "" if meta else str(path.parent)
+    return (where, _model_name(data), meta.get("label"), meta.get("seed"), meta.get("stage"))
 
 
 def _merge(source: str, files: list[tuple[Path, dict[str, Any]]], label: str | None) -> Run:
