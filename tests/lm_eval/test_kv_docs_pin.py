@@ -1,0 +1,49 @@
+"""KV eval documents stay byte-identical through speed work (issue 10).
+
+The hashes were taken from the documents as built before the KV eval caching (one calibrated
+generator per task and tokenizer, cached number counts); any change of them is a change of the
+eval set and must come with a task version bump.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+
+import pytest
+
+from artificial_needles.data.kv_eval import build_kv_docs
+from artificial_needles.tokens import load_tokenizer
+
+#: (task, lengths, depth_buckets, num_samples) -> sha256 of the docs as sorted-key JSON lines.
+PINS = {
+    ("simple-kv", (1024, 2048), 4, 3): (
+        "2a7a424e179c55720d55026e6a02610c0a5f08cf17585a0593010dfc9c127c73"
+    ),
+    ("multi-subkey-kv", (1024, 2048), 4, 3): (
+        "0d34a831e1b6500fff3aff69bad82afae7bf2967f5367f237067c9cdd162c741"
+    ),
+}
+
+
+def docs_digest(docs: list[dict]) -> str:
+    h = hashlib.sha256()
+    for d in docs:
+        h.update(json.dumps(d, sort_keys=True).encode() + b"\n")
+    return h.hexdigest()
+
+
+@pytest.mark.parametrize("key", list(PINS), ids=lambda k: f"{k[0]}-{k[2]}x{k[3]}")
+def test_kv_eval_docs_pinned(key):
+    task, lengths, buckets, n = key
+    docs = build_kv_docs(task, load_tokenizer(None), lengths, buckets, n, seed=0, margin=100)
+    assert len(docs) == len(lengths) * buckets * n
+    assert docs_digest(docs) == PINS[key]
+
+
+def test_small_and_large_runs_share_their_docs():
+    """A cell's docs do not depend on which other lengths a run asked for (the cache too)."""
+    counter = load_tokenizer(None)
+    both = build_kv_docs("simple-kv", counter, (1024, 2048), 2, 2)
+    alone = build_kv_docs("simple-kv", counter, (2048,), 2, 2)
+    assert [d for d in both if d["max_length"] == 2048] == alone
