@@ -24,9 +24,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-HERE = Path(__file__).resolve().parent
-sys.path.insert(0, str(HERE.parent / "tests"))
-from tiny import OFFLINE_ENV as OFFLINE  # noqa: E402
+from artificial_needles.testing import OFFLINE_ENV as OFFLINE
 
 SIZES = {
     # Mistral-7B-v0.1's architecture
@@ -57,8 +55,9 @@ SIZES = {
 def build_random_model(path: Path, size: str, vocab: int = 32000) -> Path:
     """Random-weight Mistral-architecture model plus the tiny tokenizer (Mistral template)."""
     import torch
-    from tiny import build_tokenizer
     from transformers import MistralConfig, MistralForCausalLM
+
+    from artificial_needles.testing import build_tokenizer
 
     tok = build_tokenizer(path, chat_template="mistral")
     config = MistralConfig(

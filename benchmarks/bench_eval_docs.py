@@ -14,12 +14,9 @@ import argparse
 import gzip
 import json
 import random
-import sys
 import tempfile
 import time
 from pathlib import Path
-
-ROOT = Path(__file__).resolve().parents[1]
 
 
 def write_mdqa_file(path: Path, records: int = 2655, docs: int = 20) -> None:
@@ -44,10 +41,8 @@ def write_mdqa_file(path: Path, records: int = 2655, docs: int = 20) -> None:
 
 
 def bench_mdqa(tmp: Path) -> None:
-    sys.path.insert(0, str(ROOT / "lm_eval_tasks" / "mdqa"))
-    import utils as mdqa_utils  # the lm-eval custom_dataset adapter
-
     from artificial_needles.data import mdqa
+    from artificial_needles.lm_eval_tasks.mdqa import utils as mdqa_utils  # custom_dataset adapter
 
     path = tmp / "nq-open-20_total_documents_gold_at_0.jsonl.gz"
     write_mdqa_file(path)
@@ -92,8 +87,7 @@ def main() -> None:
         tmp = Path(d)
         tokenizer = args.tokenizer
         if tokenizer is None:
-            sys.path.insert(0, str(ROOT / "tests"))
-            from tiny import build_tokenizer
+            from artificial_needles.testing import build_tokenizer
 
             build_tokenizer(tmp / "tok")
             tokenizer = str(tmp / "tok")

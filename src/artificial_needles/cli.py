@@ -181,6 +181,10 @@ def build_parser() -> argparse.ArgumentParser:
     from artificial_needles.report import command as report_command
 
     report_command.configure_parser(sub.add_parser("report", help="results report (md/html/json)"))
+    from artificial_needles import configs_cli, tiny_model_cli
+
+    configs_cli.configure_parser(sub.add_parser("configs", help="list or copy shipped configs"))
+    tiny_model_cli.configure_parser(sub.add_parser("tiny-model", help="build a tiny random model"))
     return parser
 
 
