@@ -24,7 +24,7 @@ except ImportError:  # TEMPORARY until artificial_needles.options lands: the sam
     from types import SimpleNamespace
 
     def generator_params(task: str | None = None) -> dict[str, Any]:
-        from artificial_needles.tasks.base import KVConfig
+        from artificial_needles.tasks.config import KVConfig
 
         return {
             name: SimpleNamespace(

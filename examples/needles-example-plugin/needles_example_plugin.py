@@ -16,8 +16,7 @@ from typing import Any
 
 from pydantic import Field, model_validator
 
-from artificial_needles.hookspecs import hookimpl
-from artificial_needles.tasks.base import Gold, KVConfig, KVGenerator, digits_number
+from artificial_needles import Gold, KVConfig, KVGenerator, digits_number, hookimpl
 
 QUESTION = (
     "Above is a list of dictionaries such that each key is an integer and each value is a "

@@ -3,9 +3,93 @@
 Implements the data, evaluation and finetuning tools of *From Artificial Needles to Real
 Haystacks* (Xiong et al., 2024). The core never imports lm-eval or Axolotl; the two
 integrations live in ``artificial_needles.lm_eval_tasks`` and ``artificial_needles.axolotl``.
+
+The plugin-facing API is importable from here (loaded on first use, so ``import
+artificial_needles`` stays cheap)::
+
+    from artificial_needles import Gold, KVConfig, KVGenerator, hookimpl
+
+A plugin subclasses :class:`KVGenerator` (and :class:`KVConfig` for extra parameters) and
+registers the class in a ``register_generators`` function marked with :data:`hookimpl`.
 """
+
+from __future__ import annotations
+
+from importlib import import_module
+from typing import TYPE_CHECKING, Any
 
 from artificial_needles.errors import NeedlesError
 
 __version__ = "0.1.0"
-__all__ = ["NeedlesError", "__version__"]
+
+#: Public name -> module that defines it (imported on first attribute access).
+_LAZY = {
+    "hookimpl": "artificial_needles.hookspecs",
+    "KVGenerator": "artificial_needles.tasks.generator",
+    "KVConfig": "artificial_needles.tasks.config",
+    "IntRange": "artificial_needles.tasks.config",
+    "Sample": "artificial_needles.tasks.sample",
+    "Gold": "artificial_needles.tasks.sample",
+    "DictBlock": "artificial_needles.tasks.sample",
+    "number_drawer": "artificial_needles.tasks.draw",
+    "digits_number": "artificial_needles.tasks.draw",
+    "draw_int": "artificial_needles.tasks.draw",
+    "parse_dictionaries": "artificial_needles.tasks.parse",
+    "TokenCounter": "artificial_needles.tokens",
+    "load_tokenizer": "artificial_needles.tokens",
+    "make_generator": "artificial_needles.generate",
+    "build_config": "artificial_needles.options",
+    "generator_params": "artificial_needles.options",
+    "ParamSpec": "artificial_needles.options",
+    "get_generator": "artificial_needles.plugins",
+    "get_generators": "artificial_needles.plugins",
+}
+
+__all__ = [
+    "DictBlock",
+    "Gold",
+    "IntRange",
+    "KVConfig",
+    "KVGenerator",
+    "NeedlesError",
+    "ParamSpec",
+    "Sample",
+    "TokenCounter",
+    "__version__",
+    "build_config",
+    "digits_number",
+    "draw_int",
+    "generator_params",
+    "get_generator",
+    "get_generators",
+    "hookimpl",
+    "load_tokenizer",
+    "make_generator",
+    "number_drawer",
+    "parse_dictionaries",
+]
+
+if TYPE_CHECKING:  # static tools see the real names
+    from artificial_needles.generate import make_generator
+    from artificial_needles.hookspecs import hookimpl
+    from artificial_needles.options import ParamSpec, build_config, generator_params
+    from artificial_needles.plugins import get_generator, get_generators
+    from artificial_needles.tasks.config import IntRange, KVConfig
+    from artificial_needles.tasks.draw import digits_number, draw_int, number_drawer
+    from artificial_needles.tasks.generator import KVGenerator
+    from artificial_needles.tasks.parse import parse_dictionaries
+    from artificial_needles.tasks.sample import DictBlock, Gold, Sample
+    from artificial_needles.tokens import TokenCounter, load_tokenizer
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'artificial_needles' has no attribute {name!r}")
+    value = getattr(import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_LAZY))

@@ -1,5 +1,8 @@
 """Build generators from a task name, preset and overrides; write datasets and summaries.
 
+``build_config`` (preset, then overrides, then validation) lives in
+:mod:`artificial_needles.options` and is re-exported here.
+
 ``generate_file`` streams samples to a JSONL file (atomically, constant memory) with an
 optional pool of worker processes; output is byte-identical for any worker count because each
 sample depends only on (config, tokenizer, index).
@@ -16,42 +19,12 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from pydantic import ValidationError
-
-from artificial_needles.errors import NeedlesError
 from artificial_needles.io import atomic_write
+from artificial_needles.options import build_config
 from artificial_needles.plugins import get_generator
-from artificial_needles.records import RecordFormat, to_json_line, to_record
-from artificial_needles.tasks.base import KVConfig, KVGenerator
+from artificial_needles.records import RecordFormat, system_prompt, to_json_line, to_record
+from artificial_needles.tasks.generator import KVGenerator
 from artificial_needles.tokens import TokenCounter, load_tokenizer
-
-
-def format_validation_error(exc: ValidationError, where: str) -> str:
-    """One line per bad field: ``where: field: message``."""
-    parts = []
-    for err in exc.errors():
-        loc = ".".join(str(x) for x in err["loc"]) or "config"
-        parts.append(f"{where}: {loc}: {err['msg']}")
-    return "\n".join(parts)
-
-
-def build_config(
-    task: str, preset: str | None = None, overrides: dict[str, Any] | None = None
-) -> KVConfig:
-    """Validated config of ``task``: preset values, then ``overrides`` applied as given (a
-    ``None`` override is kept: ``num_dicts=None`` switches a preset to fill-to-budget)."""
-    cls = get_generator(task)
-    values: dict[str, Any] = {}
-    if preset is not None:
-        if preset not in cls.presets:
-            known = ", ".join(sorted(cls.presets)) or "none"
-            raise NeedlesError(f"unknown preset {preset!r} for task {task!r}; presets: {known}")
-        values.update(cls.presets[preset])
-    values.update(overrides or {})
-    try:
-        return cls.config_cls(**values)
-    except ValidationError as exc:
-        raise NeedlesError(format_validation_error(exc, task)) from None
 
 
 def make_generator(
@@ -60,13 +33,16 @@ def make_generator(
     overrides: dict[str, Any] | None = None,
     tokenizer: str | TokenCounter | None = None,
     chat_template: bool = False,
+    fmt: RecordFormat = "mistral",
 ) -> KVGenerator:
-    """A ready generator; ``tokenizer`` is a counter or a name for :func:`load_tokenizer`."""
+    """A ready generator; ``tokenizer`` is a counter or a name for :func:`load_tokenizer`.
+    With ``chat_template``, prompts are sized inside the conversation of record format ``fmt``
+    (its system turn included); a counter passed in keeps its own ``system``."""
     cfg = build_config(task, preset, overrides)
     counter = (
         tokenizer
         if isinstance(tokenizer, TokenCounter)
-        else load_tokenizer(tokenizer, chat_template=chat_template)
+        else load_tokenizer(tokenizer, chat_template=chat_template, system=system_prompt(fmt))
     )
     return get_generator(task)(cfg, counter, preset=preset)
 
@@ -74,6 +50,13 @@ def make_generator(
 def to_dataset(generator: KVGenerator, fmt: RecordFormat = "mistral") -> Any:
     """All samples of ``generator`` as a ``datasets.Dataset`` of chat records."""
     import datasets
+
+    counter = generator.counter
+    if counter.chat_template and counter.system != system_prompt(fmt):
+        raise NeedlesError(
+            f"format {fmt!r}: the generator's budget was counted with system turn "
+            f"{counter.system!r}; build it with make_generator(..., fmt={fmt!r})"
+        )
 
     return datasets.Dataset.from_list([to_record(s, fmt) for s in generator.iter_samples()])
 
@@ -159,6 +142,7 @@ def generate_file(
         "overrides": overrides,
         "tokenizer": tokenizer,
         "chat_template": chat_template,
+        "fmt": fmt,
     }
     # Build once here so bad configs and tokenizers fail before any worker starts.
     gen = make_generator(**spec)

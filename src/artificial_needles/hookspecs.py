@@ -1,7 +1,7 @@
 """Hook specifications: how a package adds synthetic task generators.
 
 A plugin module implements ``register_generators(register)`` and calls
-``register(GeneratorClass)`` for each :class:`artificial_needles.tasks.base.KVGenerator`
+``register(GeneratorClass)`` for each :class:`artificial_needles.KVGenerator`
 subclass it provides (the class carries its name, pydantic config model and presets).
 Third-party packages expose such a module in the ``artificial_needles`` entry-point group.
 """

@@ -18,7 +18,7 @@ from artificial_needles import hookspecs
 from artificial_needles.errors import NeedlesError
 
 if TYPE_CHECKING:
-    from artificial_needles.tasks.base import KVGenerator
+    from artificial_needles.tasks.generator import KVGenerator
 
 GROUP = "artificial_needles"
 ENV_ALLOW = "ARTIFICIAL_NEEDLES_PLUGINS"
@@ -62,7 +62,7 @@ def get_plugin_manager() -> pluggy.PluginManager:
 
 
 def _collect() -> dict[str, type[KVGenerator]]:
-    from artificial_needles.tasks.base import KVGenerator
+    from artificial_needles.tasks.generator import KVGenerator
 
     pm = get_plugin_manager()
     found: dict[str, type[KVGenerator]] = {}

@@ -6,8 +6,9 @@ Schema of a line::
                   {"role": "assistant", "content": ANSWER}],
      "meta": {...}}
 
-The ``openai`` format puts ``{"role": "system", "content": OPENAI_SYSTEM}`` first. ``meta`` is
-described in :mod:`artificial_needles.tasks.base`.
+The ``openai`` format puts ``{"role": "system", "content": OPENAI_SYSTEM}`` first; with a chat
+template, budgets count that turn too (:mod:`artificial_needles.tokens`). ``meta`` is
+described in :mod:`artificial_needles.tasks.sample`.
 """
 
 from __future__ import annotations
@@ -15,11 +16,20 @@ from __future__ import annotations
 import json
 from typing import Any, Literal
 
-from artificial_needles.tasks.base import Sample
+from artificial_needles.tasks.sample import Sample
 from artificial_needles.templates import OPENAI_SYSTEM
 
 RecordFormat = Literal["mistral", "openai"]
-FORMATS: tuple[str, ...] = ("mistral", "openai")
+#: the system turn of each format (``None``: the format has none)
+SYSTEM_PROMPTS: dict[str, str | None] = {"mistral": None, "openai": OPENAI_SYSTEM}
+FORMATS: tuple[str, ...] = tuple(SYSTEM_PROMPTS)
+
+
+def system_prompt(fmt: str) -> str | None:
+    """The system turn written by format ``fmt``, counted in chat-template budgets."""
+    if fmt not in SYSTEM_PROMPTS:
+        raise ValueError(f"unknown format {fmt!r}; use one of {', '.join(FORMATS)}")
+    return SYSTEM_PROMPTS[fmt]
 
 
 def to_record(sample: Sample, fmt: RecordFormat = "mistral") -> dict[str, Any]:
@@ -28,10 +38,9 @@ def to_record(sample: Sample, fmt: RecordFormat = "mistral") -> dict[str, Any]:
         {"role": "user", "content": sample.prompt},
         {"role": "assistant", "content": sample.answer},
     ]
-    if fmt == "openai":
-        messages.insert(0, {"role": "system", "content": OPENAI_SYSTEM})
-    elif fmt != "mistral":
-        raise ValueError(f"unknown format {fmt!r}; use one of {', '.join(FORMATS)}")
+    system = system_prompt(fmt)
+    if system is not None:
+        messages.insert(0, {"role": "system", "content": system})
     return {"messages": messages, "meta": {**sample.meta, "format": fmt}}
 
 

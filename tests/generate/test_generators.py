@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from artificial_needles.errors import NeedlesError
 from artificial_needles.generate import build_config, make_generator, to_dataset
-from artificial_needles.tasks.base import PAPER_FIRST_SHARE, choose_position
+from artificial_needles.tasks.draw import PAPER_FIRST_SHARE, choose_position
 from artificial_needles.tokens import HFTokenCounter, load_tokenizer
 
 EMBEDDED = load_tokenizer(None)

@@ -6,7 +6,7 @@ import pytest
 
 from artificial_needles.generate import make_generator
 from artificial_needles.records import to_record
-from artificial_needles.tasks.base import Sample
+from artificial_needles.tasks.sample import Sample
 from artificial_needles.templates import (
     MULTI_ANSWER,
     MULTI_QUESTION,

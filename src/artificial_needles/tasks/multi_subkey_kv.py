@@ -16,14 +16,10 @@ from typing import Any
 
 from pydantic import Field, model_validator
 
-from artificial_needles.tasks.base import (
-    Gold,
-    IntRange,
-    KVConfig,
-    KVGenerator,
-    draw_int,
-    number_drawer,
-)
+from artificial_needles.tasks.config import IntRange, KVConfig
+from artificial_needles.tasks.draw import draw_int, number_drawer
+from artificial_needles.tasks.generator import KVGenerator
+from artificial_needles.tasks.sample import Gold
 from artificial_needles.templates import MULTI_ANSWER, MULTI_QUESTION, MULTI_TEMPLATE
 
 

@@ -11,7 +11,10 @@ import random
 from itertools import islice
 from typing import Any
 
-from artificial_needles.tasks.base import Gold, KVConfig, KVGenerator, _Dict, number_drawer
+from artificial_needles.tasks.config import KVConfig
+from artificial_needles.tasks.draw import number_drawer
+from artificial_needles.tasks.generator import KVGenerator
+from artificial_needles.tasks.sample import DictBlock, Gold
 from artificial_needles.templates import SIMPLE_ANSWER, SIMPLE_QUESTION, SIMPLE_TEMPLATE
 
 
@@ -87,12 +90,12 @@ class SimpleKVGenerator(KVGenerator):
             if k not in reserved and v not in reserved:
                 return k, v
 
-    def draw_dicts(self, rng: random.Random, gold: Gold, count: int) -> list[_Dict]:
+    def draw_dicts(self, rng: random.Random, gold: Gold, count: int) -> list[DictBlock]:
         if not self._vectorised or count <= 0:
             return super().draw_dicts(rng, gold, count)
         return self._draw_dicts_vectorised(rng, gold, count)
 
-    def _draw_dicts_vectorised(self, rng: random.Random, gold: Gold, count: int) -> list[_Dict]:
+    def _draw_dicts_vectorised(self, rng: random.Random, gold: Gold, count: int) -> list[DictBlock]:
         """The hot path of generation: all pairs of ``count`` dictionaries from one numpy draw.
 
         Uniform floats are built from ``rng.randbytes`` (Mersenne Twister output, identical on
@@ -134,7 +137,7 @@ class SimpleKVGenerator(KVGenerator):
         ).tolist()
         pairs_iter = zip(keys, values, strict=True)
         size_list = sizes.tolist()
-        out = list(map(_Dict, [dict(islice(pairs_iter, n)) for n in size_list], ests))
+        out = list(map(DictBlock, [dict(islice(pairs_iter, n)) for n in size_list], ests))
         for d, size in zip(out, size_list, strict=True):
             if len(d.pairs) < size:  # a key repeated inside one dictionary (rare): top it up
                 while len(d.pairs) < size:

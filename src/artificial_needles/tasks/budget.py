@@ -1,0 +1,163 @@
+"""Token accounting of the KV generators: a calibrated cost estimate and the feasibility check.
+
+Drawing distractors never tokenizes: the cost of a dictionary line is estimated as the exact
+token count of each printed number (cached per integer) plus a structural cost per line, per
+pair and per number, fitted by least squares on a few probe prompts counted exactly with the
+target tokenizer (:meth:`TokenBudget._calibrate`). The finished prompt is then counted once,
+exactly (see :mod:`artificial_needles.tasks.generator`).
+
+:class:`TokenBudget` is a mixin of :class:`~artificial_needles.tasks.generator.KVGenerator`; it
+uses the generator's ``cfg``, ``counter``, ``make_gold``, ``make_pair``, ``pair_numbers``,
+``render_dict``, ``smallest_pair`` and ``widest_pair``.
+"""
+
+from __future__ import annotations
+
+import random
+import re
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+from artificial_needles.errors import NeedlesError
+from artificial_needles.tasks.config import IntRange
+from artificial_needles.templates import assemble_prompt, dictionary_line
+
+if TYPE_CHECKING:
+    from artificial_needles.tasks.config import KVConfig
+    from artificial_needles.tasks.sample import Gold
+    from artificial_needles.tokens import TokenCounter
+
+_DIGITS = re.compile(r"\d")
+#: Probe prompts of the calibration: (dictionary lines, pairs per dictionary).
+_PROBES = [(8, 1), (8, 3), (16, 2), (16, 5), (24, 1), (24, 4), (12, 7), (30, 3)]
+
+
+class TokenBudget:
+    """Token estimate, calibration and feasibility check (a mixin of ``KVGenerator``)."""
+
+    name: str
+    cfg: KVConfig
+    counter: TokenCounter
+    _ntok: dict[int, int]
+    _skeleton_cache: dict[str, int]
+    _weights: tuple[float, float, float]
+
+    if TYPE_CHECKING:  # provided by KVGenerator
+
+        def make_gold(self, rng: random.Random) -> Gold: ...
+        def make_pair(self, rng: random.Random, gold: Gold) -> tuple[Any, Any]: ...
+        def pair_numbers(self, pair: tuple[Any, Any]) -> list[int]: ...
+        def render_dict(self, pairs: Any) -> str: ...
+        def smallest_pair(self) -> tuple[Any, Any]: ...
+        def widest_pair(self) -> tuple[Any, Any]: ...
+
+    def _num_tokens(self, n: int) -> int:
+        t = self._ntok.get(n)
+        if t is None:
+            t = self._ntok[n] = self.counter.encode_len(f" {n}")
+        return t
+
+    def warm_number_cache(self, ranges: Sequence[IntRange]) -> None:
+        """Count every integer of small digit ranges in one batch (fast tokenizers batch)."""
+        todo = sorted(
+            {
+                n
+                for lo, hi in ranges
+                for n in range(10 ** (lo - 1) if lo > 1 else 0, 10**hi)
+                if n not in self._ntok
+            }
+        )
+        if todo:
+            lens = self.counter.encode_len_many([f" {n}" for n in todo])
+            self._ntok.update(zip(todo, lens, strict=True))
+
+    def _features(self, pairs: Sequence[tuple[Any, Any]]) -> tuple[float, float, float]:
+        nums = [x for p in pairs for x in self.pair_numbers(p)]
+        return (1.0, float(len(pairs)), float(len(nums)))
+
+    def _raw(self, pairs: Sequence[tuple[Any, Any]]) -> int:
+        tok = self._num_tokens
+        return sum(tok(x) for p in pairs for x in self.pair_numbers(p))
+
+    def _estimate(self, pairs: Sequence[tuple[Any, Any]]) -> float:
+        """Calibrated token cost of one dictionary line, its name excluded."""
+        tok = self._num_tokens
+        raw = nums = 0
+        for p in pairs:
+            for x in self.pair_numbers(p):
+                raw += tok(x)
+                nums += 1
+        w = self._weights
+        return raw + w[0] + w[1] * len(pairs) + w[2] * nums
+
+    def _calibrate(self) -> tuple[float, float, float]:
+        """Fit the structural token cost of a line (per line, per pair, per number) by least
+        squares on a few probe prompts counted exactly with the target tokenizer."""
+        import numpy as np
+
+        rng = random.Random(1234567)
+        gold = self.make_gold(rng)
+        rows, ys = [], []
+        for n_lines, size in _PROBES:
+            dicts = [[self.make_pair(rng, gold) for _ in range(size)] for _ in range(n_lines)]
+            lines = [dictionary_line(i + 1, self.render_dict(d)) for i, d in enumerate(dicts)]
+            total = self.counter.encode_len("\n" + "\n".join(lines) + "\n")
+            base = self.counter.encode_len("\n\n")
+            names = sum(self._num_tokens(i + 1) for i in range(n_lines))
+            feats = [sum(c) for c in zip(*(self._features(d) for d in dicts), strict=True)]
+            rows.append(feats)
+            ys.append(total - base - names - sum(self._raw(d) for d in dicts))
+        w, *_ = np.linalg.lstsq(np.array(rows), np.array(ys, dtype=float), rcond=None)
+        return (float(w[0]), float(w[1]), float(w[2]))
+
+    def _names_tokens(self, n: int) -> int:
+        return sum(self._num_tokens(i) for i in range(1, n + 1))
+
+    @property
+    def _line_floor(self) -> float:
+        """A lower bound-ish on the tokens of one line (sizes the fill batches)."""
+        return max(1.0, self._estimate([self.smallest_pair()] * self.cfg.dict_size[1]))
+
+    def _skeleton_tokens(self, question: str) -> int:
+        """Tokens of the prompt without dictionary lines, memoised per digit pattern of the
+        question (an estimate: the exact count of the finished prompt settles it)."""
+        pattern = _DIGITS.sub("0", question)
+        n = self._skeleton_cache.get(pattern)
+        if n is None:
+            n = self._skeleton_cache[pattern] = self.counter.count(assemble_prompt([], question))
+        return n
+
+    def _check_feasible(self) -> None:
+        """Fail at once, naming the parameter to change, when some sample could not fit.
+
+        Fixed-size mode shrinks distractors down to ``dict_size`` min when a sample runs over,
+        so the worst case is every dictionary at its minimum size with the widest numbers.
+        """
+        cfg = self.cfg
+        gold = self.make_gold(random.Random(0))
+        skeleton = self.counter.count(assemble_prompt([], gold.question))
+        gold_cost = self._estimate([self.widest_pair()] * cfg.gold_dict_size)
+        need = skeleton + gold_cost + self._num_tokens(1)
+        if need > cfg.budget:
+            raise NeedlesError(
+                f"{self.name}: the question and the gold dictionary alone need about "
+                f"{need:.0f} tokens but the budget is {cfg.budget} "
+                f"(max_tokens {cfg.max_tokens} - margin {cfg.margin}); raise max_tokens "
+                "or lower gold_dict_size"
+            )
+        if cfg.num_dicts is not None:
+            small = [self.widest_pair()] * cfg.dict_size[0]
+            worst = (
+                need
+                + (cfg.num_dicts - 1) * self._estimate(small)
+                + self._names_tokens(cfg.num_dicts)
+                - self._num_tokens(1)
+            )
+            if worst > cfg.budget:
+                raise NeedlesError(
+                    f"{self.name}: num_dicts={cfg.num_dicts} may need about {worst:.0f} tokens "
+                    f"even with every dictionary shrunk to dict_size min {cfg.dict_size[0]}, "
+                    f"over the budget of {cfg.budget} (max_tokens {cfg.max_tokens} - margin "
+                    f"{cfg.margin}); lower num_dicts, key_digits or value_digits, or raise "
+                    "max_tokens"
+                )

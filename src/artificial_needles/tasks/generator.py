@@ -1,0 +1,259 @@
+"""The base class of the dictionary KV generators: what a task defines, and the sample loop.
+
+A generator turns ``(config, index)`` into one :class:`~artificial_needles.tasks.sample.Sample`
+whose prompt fits ``max_tokens - margin`` tokens of the target tokenizer. The work per sample:
+
+1. draw the gold dictionary and its question from a per-sample RNG (stable hash of seed, index);
+2. draw distractor dictionaries: a fixed number, or as many as fit the budget (fill mode),
+   using a calibrated estimate of their token cost (:mod:`artificial_needles.tasks.budget`),
+   so no tokenization happens while drawing;
+3. lay out the dictionaries (gold position and names depend only on seed, index and the number
+   of dictionaries), render the prompt and count it once, exactly;
+4. only if the exact count disagrees with the estimate: drop or add one distractor (fill mode) or
+   remove keys from distractors (fixed mode), and count again.
+
+A task (built in or from a plugin) subclasses :class:`KVGenerator`, sets ``name``,
+``config_cls`` (a :class:`~artificial_needles.tasks.config.KVConfig` subclass), ``description``
+and ``presets``, and defines the abstract methods below. The metadata of a sample is described in
+:mod:`artificial_needles.tasks.sample`.
+"""
+
+from __future__ import annotations
+
+import random
+from abc import ABC, abstractmethod
+from collections.abc import Iterator, Sequence
+from typing import Any, ClassVar
+
+from artificial_needles.errors import NeedlesError
+from artificial_needles.seeding import sample_rng
+from artificial_needles.tasks.budget import TokenBudget
+from artificial_needles.tasks.config import KVConfig
+from artificial_needles.tasks.draw import choose_position, draw_int
+from artificial_needles.tasks.parse import Parsed, check_layout, parse_dictionaries
+from artificial_needles.tasks.sample import DictBlock, Gold, Sample
+from artificial_needles.templates import assemble_prompt, dictionary_line, dictionary_lines
+from artificial_needles.tokens import TokenCounter
+
+_MAX_ADJUST_ROUNDS = 64
+
+
+class KVGenerator(TokenBudget, ABC):
+    """Base class of dictionary KV retrieval generators; subclasses define keys and strings."""
+
+    name: ClassVar[str]
+    config_cls: ClassVar[type[KVConfig]]
+    description: ClassVar[str]
+    presets: ClassVar[dict[str, dict[str, Any]]] = {}
+
+    def __init__(self, config: KVConfig, counter: TokenCounter, preset: str | None = None):
+        if not isinstance(config, self.config_cls):
+            raise TypeError(f"{self.name} needs a {self.config_cls.__name__}")
+        self.cfg = config
+        self.counter = counter
+        self.preset = preset
+        self._ntok: dict[int, int] = {}
+        self._skeleton_cache: dict[str, int] = {}
+        self._weights = self._calibrate()
+        self._check_feasible()
+
+    # -- what subclasses define ---------------------------------------------------------
+    @abstractmethod
+    def make_gold(self, rng: random.Random) -> Gold:
+        """Draw the gold dictionary, key, value and question."""
+
+    @abstractmethod
+    def make_pair(self, rng: random.Random, gold: Gold) -> tuple[Any, Any]:
+        """Draw one distractor key-value pair that keeps the invariants."""
+
+    @abstractmethod
+    def pair_numbers(self, pair: tuple[Any, Any]) -> list[int]:
+        """Every integer printed for a pair (for the token estimate)."""
+
+    @abstractmethod
+    def answer(self, gold: Gold, name: int) -> str:
+        """The target answer for the gold dictionary called ``name``."""
+
+    @classmethod
+    @abstractmethod
+    def check_content(
+        cls,
+        dicts: Parsed,
+        gold_index: int,
+        question: str,
+        answer: str,
+        meta: dict[str, Any],
+    ) -> list[str]:
+        """Task-specific invariants of one parsed sample (``gold_index`` is 0-based)."""
+
+    def smallest_pair(self) -> tuple[Any, Any]:
+        """A pair with the fewest digits the config allows (sizes the fill batches)."""
+        k = 10 ** (self.cfg.key_digits[0] - 1)
+        return (k, 10 ** (self.cfg.value_digits[0] - 1))
+
+    def widest_pair(self) -> tuple[Any, Any]:
+        """A pair with the most digits the config allows (for the feasibility check)."""
+        return (10 ** self.cfg.key_digits[1] - 1, 10 ** self.cfg.value_digits[1] - 1)
+
+    def render_dict(self, pairs: dict[Any, Any] | Sequence[tuple[Any, Any]]) -> str:
+        """Python ``repr`` of the dictionary (docs/formats.md)."""
+        return repr(pairs if isinstance(pairs, dict) else dict(pairs))
+
+    # -- distractors --------------------------------------------------------------------
+    def draw_dict(self, rng: random.Random, gold: Gold, size: int) -> list[tuple[Any, Any]]:
+        """``size`` distractor pairs with distinct keys (subclasses may specialise for speed)."""
+        pairs: dict[Any, Any] = {}
+        while len(pairs) < size:
+            k, v = self.make_pair(rng, gold)
+            pairs.setdefault(k, v)
+        return list(pairs.items())
+
+    def draw_scored_dict(self, rng: random.Random, gold: Gold, size: int) -> DictBlock:
+        """A distractor dictionary with its estimated token cost."""
+        items = self.draw_dict(rng, gold, size)
+        return DictBlock(dict(items), self._estimate(items))
+
+    def _new_dict(self, rng: random.Random, gold: Gold) -> DictBlock:
+        return self.draw_scored_dict(rng, gold, draw_int(rng, self.cfg.dict_size))
+
+    def draw_dicts(self, rng: random.Random, gold: Gold, count: int) -> list[DictBlock]:
+        """``count`` distractor dictionaries with their token estimates, in prompt order."""
+        return [self._new_dict(rng, gold) for _ in range(count)]
+
+    def _shrink(self, rng: random.Random, dicts: list[DictBlock]) -> bool:
+        """Remove one key from a random distractor above the minimum size; False if none."""
+        low = self.cfg.dict_size[0]
+        shrinkable = [d for d in dicts if len(d.pairs) > low]
+        if not shrinkable:
+            return False
+        d = rng.choice(shrinkable)
+        del d.pairs[list(d.pairs)[rng.randrange(len(d.pairs))]]
+        d.est = self._estimate(list(d.pairs.items()))
+        return True
+
+    # -- the sample ---------------------------------------------------------------------
+    def _layout(
+        self, index: int, dicts: list[DictBlock], gold: Gold
+    ) -> tuple[list[dict[Any, Any]], list[int], int]:
+        n = len(dicts) + 1
+        rng = sample_rng(self.cfg.seed, index, f"{self.name}/layout/{n}")
+        pos = choose_position(self.cfg, n, rng)
+        names = list(range(1, n + 1))
+        if self.cfg.shuffle_names:
+            rng.shuffle(names)
+        bodies = [d.pairs for d in dicts]
+        bodies.insert(pos, dict(gold.pairs))
+        return bodies, names, pos
+
+    def _fill(
+        self, rng: random.Random, gold: Gold, est: float
+    ) -> tuple[list[DictBlock], DictBlock]:
+        """Distractors that fill the budget by estimate, and the first one that did not fit."""
+        budget = self.cfg.budget
+        # Stop half an average line short: the exact count then rarely has to drop one.
+        slack = 0.5 * self._estimate([self.smallest_pair()] * self.cfg.dict_size[1])
+        dicts: list[DictBlock] = []
+        while True:
+            # Draw in batches sized by the room left (batches let subclasses vectorise).
+            room = budget - slack - est
+            batch = self.draw_dicts(rng, gold, max(1, int(room / self._line_floor) + 1))
+            for cand in batch:
+                cost = cand.est + self._num_tokens(len(dicts) + 2)
+                if est + cost > budget - slack:
+                    return dicts, cand
+                dicts.append(cand)
+                est += cost
+
+    def sample(self, index: int) -> Sample:
+        """Generate sample ``index``; depends only on the config, the tokenizer and ``index``."""
+        cfg = self.cfg
+        budget = cfg.budget
+        rng = sample_rng(cfg.seed, index, self.name)
+        gold = self.make_gold(rng)
+        fill = cfg.num_dicts is None
+        pending: DictBlock | None = None
+        if cfg.num_dicts is None:
+            skeleton = self._skeleton_tokens(gold.question)
+            est = skeleton + self._estimate(gold.pairs) + self._num_tokens(1)
+            dicts, pending = self._fill(rng, gold, est)
+        else:
+            dicts = self.draw_dicts(rng, gold, cfg.num_dicts - 1)
+
+        added = 0
+        for _ in range(_MAX_ADJUST_ROUNDS):
+            bodies, names, pos = self._layout(index, dicts, gold)
+            if type(self).render_dict is KVGenerator.render_dict:
+                lines = dictionary_lines(names, bodies)
+            else:
+                render = self.render_dict
+                lines = [dictionary_line(n, render(b)) for n, b in zip(names, bodies, strict=True)]
+            prompt = assemble_prompt(lines, gold.question)
+            num_tokens = self.counter.count(prompt)
+            over = num_tokens - budget
+            if over > 0:
+                if fill and dicts:
+                    pending = None
+                    dicts.pop()
+                    continue
+                if not fill and self._shrink(rng, dicts):
+                    continue
+                raise NeedlesError(
+                    f"{self.name}: sample {index} needs {num_tokens} tokens, over the budget "
+                    f"of {budget}; "
+                    + (
+                        "raise max_tokens"
+                        if fill
+                        else "lower num_dicts or dict_size, or raise max_tokens"
+                    )
+                )
+            # Recount only when the shortfall is worth it: a dictionary more fits and the
+            # prompt is more than 1.5% short of the budget.
+            if fill and pending is not None and added < 2 and -over > 0.015 * budget:
+                if -over >= pending.est + self._num_tokens(len(dicts) + 2):
+                    dicts.append(pending)
+                    pending = self._new_dict(rng, gold)
+                    added += 1
+                    continue
+            break
+        else:  # pragma: no cover - bounded by the number of dictionaries and keys
+            raise NeedlesError(f"{self.name}: sample {index} did not settle within the budget")
+
+        name = names[pos]
+        meta = {
+            "task": self.name,
+            "preset": self.preset,
+            "seed": cfg.seed,
+            "index": index,
+            "num_tokens": num_tokens,
+            "max_tokens": cfg.max_tokens,
+            "budget": budget,
+            "tokenizer": self.counter.name,
+            "chat_template": self.counter.chat_template,
+            "num_dicts": len(bodies),
+            "gold_key": gold.key,
+            "gold_value": gold.value,
+            "gold_dict_name": name,
+            "gold_position": pos + 1,
+            "answer_template": cfg.answer_template,
+            **gold.extra_meta,
+        }
+        return Sample(prompt, self.answer(gold, name), meta)
+
+    def iter_samples(self, start: int = 0, stop: int | None = None) -> Iterator[Sample]:
+        """Samples ``start .. stop-1`` (default: up to ``num_samples``)."""
+        end = self.cfg.num_samples if stop is None else stop
+        for i in range(start, end):
+            yield self.sample(i)
+
+    @classmethod
+    def check_sample(cls, prompt: str, answer: str, meta: dict[str, Any]) -> list[str]:
+        """Every invariant violated by one generated sample (empty list when it is valid)."""
+        try:
+            dicts, question = parse_dictionaries(prompt)
+        except (ValueError, SyntaxError) as exc:
+            return [str(exc)]
+        problems, has_gold = check_layout(dicts, meta)
+        if has_gold:
+            pos = meta["gold_position"]
+            problems += cls.check_content(dicts, pos - 1, question, answer, meta)
+        return problems
