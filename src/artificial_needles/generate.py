@@ -19,6 +19,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+from artificial_needles.errors import NeedlesError
 from artificial_needles.io import atomic_write
 from artificial_needles.options import build_config
 from artificial_needles.plugins import get_generator
