@@ -8,8 +8,17 @@ prompt? Three sources are supported:
 * a SentencePiece ``.model`` file, counted with ``sentencepiece`` directly,
 * any Hugging Face tokenizer (local directory or hub name), through ``transformers``.
 
-With ``chat_template=True`` the prompt is counted as the model sees it inside a single user
-turn with the generation prompt appended.
+What is counted (the budget rule):
+
+* ``chat_template=True``: the conversation as written minus the answer, i.e. the ``system`` turn
+  (when the record format has one, e.g. ``openai``) and the user turn, rendered by the
+  tokenizer's chat template with the generation prompt, exactly the tokens the model is given
+  before it answers;
+* ``chat_template=False``: the user prompt as a plain completion, BOS + prompt (a system turn
+  only exists inside a chat template, so none is counted).
+
+Local tokenizer paths are named by their absolute path (what the records' ``meta`` stores, so
+``validate --recount`` finds them from any directory); hub names stay names.
 """
 
 from __future__ import annotations
@@ -42,9 +51,11 @@ def embedded_model_path() -> Path:
 class TokenCounter(ABC):
     """Counts tokens of prompts for one tokenizer."""
 
-    def __init__(self, name: str, chat_template: bool) -> None:
+    def __init__(self, name: str, chat_template: bool, system: str | None = None) -> None:
         self.name = name
         self.chat_template = chat_template
+        #: system turn rendered before each prompt (chat template only; ``None``: no turn)
+        self.system = system if chat_template else None
 
     @abstractmethod
     def encode_len(self, text: str) -> int:
@@ -56,14 +67,16 @@ class TokenCounter(ABC):
 
     @abstractmethod
     def count_many(self, prompts: Sequence[str]) -> list[int]:
-        """Tokens the model sees for each prompt as a user turn (special tokens included)."""
+        """Tokens the model sees for each prompt as a user turn, after the system turn if any
+        (special tokens and generation prompt included)."""
 
     def count(self, prompt: str) -> int:
         """Tokens the model sees for one prompt."""
         return self.count_many([prompt])[0]
 
     def __repr__(self) -> str:
-        return f"{type(self).__name__}({self.name!r}, chat_template={self.chat_template})"
+        system = f", system={self.system!r}" if self.system else ""
+        return f"{type(self).__name__}({self.name!r}, chat_template={self.chat_template}{system})"
 
 
 class SentencePieceCounter(TokenCounter):
@@ -98,29 +111,44 @@ class SentencePieceCounter(TokenCounter):
 class EmbeddedMistralCounter(SentencePieceCounter):
     """The embedded default; with ``chat_template`` it counts Mistral-Instruct v0.1's format."""
 
-    def __init__(self, chat_template: bool) -> None:
+    def __init__(self, chat_template: bool, system: str | None = None) -> None:
         super().__init__(embedded_model_path(), EMBEDDED_NAME, chat_template=False)
         self.chat_template = chat_template
+        self.system = system if chat_template else None
 
     def count_many(self, prompts: Sequence[str]) -> list[int]:
         if not self.chat_template:
             return super().count_many(prompts)
-        # Mistral-Instruct v0.1 renders a user turn as "<s>[INST] {prompt} [/INST]".
-        wrapped = [f"[INST] {p} [/INST]" for p in prompts]
+        # Mistral-Instruct v0.1 (mistral-common's v1 tokenizer) renders a user turn as
+        # "<s>[INST] {prompt} [/INST]", the system prompt prepended to the first user turn
+        # followed by a blank line.
+        head = f"{self.system}\n\n" if self.system else ""
+        wrapped = [f"[INST] {head}{p} [/INST]" for p in prompts]
         return [len(ids) + 1 for ids in self._sp.encode(wrapped)]
 
 
 class HFTokenCounter(TokenCounter):
     """Counts with a ``transformers`` tokenizer object."""
 
-    def __init__(self, tokenizer: Any, name: str, chat_template: bool) -> None:
+    def __init__(
+        self, tokenizer: Any, name: str, chat_template: bool, system: str | None = None
+    ) -> None:
         if chat_template and not getattr(tokenizer, "chat_template", None):
             raise NeedlesError(
                 f"tokenizer {name!r} has no chat template; drop the chat-template option "
                 "or give the tokenizer one (tokenizer_config.json `chat_template`)"
             )
-        super().__init__(name, chat_template)
+        super().__init__(name, chat_template, system)
         self.tokenizer = tokenizer
+        if self.system:
+            try:
+                self.chat_ids("x")
+            except Exception as exc:  # jinja2 errors, raise_exception() of the template...
+                raise NeedlesError(
+                    f"tokenizer {name!r}: its chat template does not take a system turn "
+                    f"({str(exc).splitlines()[0] if str(exc) else type(exc).__name__}); use "
+                    "--format mistral (no system turn) or a tokenizer whose template has one"
+                ) from exc
 
     def encode_len(self, text: str) -> int:
         return len(self.tokenizer(text, add_special_tokens=False)["input_ids"])
@@ -134,28 +162,37 @@ class HFTokenCounter(TokenCounter):
             return [len(ids) for ids in self.tokenizer(list(prompts))["input_ids"]]
         return [len(self.chat_ids(p)) for p in prompts]
 
+    def messages(self, prompt: str) -> list[dict[str, str]]:
+        """The conversation counted for ``prompt``: the system turn if any, then the user."""
+        user = {"role": "user", "content": prompt}
+        return [{"role": "system", "content": self.system}, user] if self.system else [user]
+
     def chat_ids(self, prompt: str) -> list[int]:
-        """Token ids of ``prompt`` as a user turn followed by the generation prompt."""
+        """Token ids of ``prompt`` as a user turn (after the system turn, if any) followed by
+        the generation prompt."""
         out = self.tokenizer.apply_chat_template(
-            [{"role": "user", "content": prompt}], tokenize=True, add_generation_prompt=True
+            self.messages(prompt), tokenize=True, add_generation_prompt=True
         )
         if isinstance(out, dict) or hasattr(out, "keys"):
             out = out["input_ids"]
         return list(out)
 
 
-def load_tokenizer(spec: str | None = None, chat_template: bool = False) -> TokenCounter:
+def load_tokenizer(
+    spec: str | None = None, chat_template: bool = False, system: str | None = None
+) -> TokenCounter:
     """Build a counter from a name: ``None``/``"default"`` (embedded), a ``.model`` file, or a
-    Hugging Face tokenizer directory or hub name."""
+    Hugging Face tokenizer directory or hub name. ``system`` is the system turn counted before
+    each prompt with ``chat_template`` (``None``: the conversation has none)."""
     if spec in _EMBEDDED_ALIASES:
-        return EmbeddedMistralCounter(chat_template)
+        return EmbeddedMistralCounter(chat_template, system)
     assert spec is not None
     path = Path(spec).expanduser()
     if path.is_file() or ".model" in path.suffixes:
         # A single file can only be a SentencePiece model (e.g. tokenizer.model, .model.v1).
         if not path.is_file():
             raise NeedlesError(f"tokenizer file {spec!r} does not exist")
-        return SentencePieceCounter(path, str(spec), chat_template)
+        return SentencePieceCounter(path, os.path.abspath(path), chat_template)
     try:
         from transformers import AutoTokenizer
     except ImportError as exc:  # pragma: no cover - transformers is a dependency
@@ -169,4 +206,5 @@ def load_tokenizer(spec: str | None = None, chat_template: bool = False) -> Toke
             "Pass --tokenizer with a local Hugging Face tokenizer directory, a SentencePiece "
             ".model file, or omit it to use the embedded Mistral tokenizer."
         ) from exc
-    return HFTokenCounter(tokenizer, str(spec), chat_template)
+    name = os.path.abspath(path) if path.is_dir() else str(spec)
+    return HFTokenCounter(tokenizer, name, chat_template, system)

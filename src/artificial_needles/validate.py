@@ -1,4 +1,10 @@
-"""Re-check every invariant of a generated JSONL file, line by line."""
+"""Re-check every invariant of a generated JSONL file, line by line.
+
+``recount`` counts each record again the way generation sized it (:mod:`artificial_needles.tokens`):
+with ``meta.chat_template``, the record's own conversation minus the answer (its system turn
+included) through the tokenizer's chat template with the generation prompt; without, BOS + the
+user prompt. The tokenizer is ``meta.tokenizer`` unless ``tokenizer`` overrides it.
+"""
 
 from __future__ import annotations
 
@@ -39,7 +45,7 @@ class Report:
         return not self.problems
 
 
-def _split(record: object) -> tuple[str, str, dict]:
+def _split(record: object) -> tuple[str, str, dict, str | None]:
     if not isinstance(record, dict) or "messages" not in record or "meta" not in record:
         raise ValueError("record needs the keys 'messages' and 'meta'")
     msgs = record["messages"]
@@ -50,15 +56,19 @@ def _split(record: object) -> tuple[str, str, dict]:
     missing = [k for k in META_KEYS if k not in meta]
     if missing:
         raise ValueError(f"meta lacks {', '.join(missing)}")
-    return msgs[-2]["content"], msgs[-1]["content"], meta
+    system = msgs[0]["content"] if len(msgs) == 3 else None
+    return msgs[-2]["content"], msgs[-1]["content"], meta, system
 
 
-def validate_file(path: str | os.PathLike[str], recount: bool = False) -> Report:
+def validate_file(
+    path: str | os.PathLike[str], recount: bool = False, tokenizer: str | None = None
+) -> Report:
     """Check each line of ``path``; with ``recount``, count tokens again with the tokenizer
-    named in each line's meta and compare with ``num_tokens``."""
+    named in each line's meta (or ``tokenizer``) and compare with ``num_tokens``. A file
+    without any record is an error."""
     report = Report(str(path))
     generators = get_generators()
-    counters: dict[tuple[str, bool], TokenCounter] = {}
+    counters: dict[tuple[str, bool, str | None], TokenCounter] = {}
     try:
         fh = open(path, encoding="utf-8")
     except OSError as exc:
@@ -67,7 +77,7 @@ def validate_file(path: str | os.PathLike[str], recount: bool = False) -> Report
         for n, raw in enumerate(fh, 1):
             report.lines = n
             try:
-                prompt, answer, meta = _split(json.loads(raw))
+                prompt, answer, meta, system = _split(json.loads(raw))
             except (ValueError, AttributeError, TypeError) as exc:
                 report.problems.append((n, f"not a valid record: {exc}"))
                 continue
@@ -78,12 +88,19 @@ def validate_file(path: str | os.PathLike[str], recount: bool = False) -> Report
             for msg in gen.check_sample(prompt, answer, meta):
                 report.problems.append((n, msg))
             if recount:
-                key = (meta["tokenizer"], bool(meta.get("chat_template", False)))
+                chat = bool(meta.get("chat_template", False))
+                key = (tokenizer or meta["tokenizer"], chat, system if chat else None)
                 if key not in counters:
-                    counters[key] = load_tokenizer(*key)
+                    try:
+                        counters[key] = load_tokenizer(*key)
+                    except NeedlesError as exc:
+                        where = "--tokenizer" if tokenizer else "meta.tokenizer"
+                        raise NeedlesError(f"{path}:{n}: {where}: {exc}") from exc
                 actual = counters[key].count(prompt)
                 if actual != meta["num_tokens"]:
                     report.problems.append(
                         (n, f"num_tokens {meta['num_tokens']} but {key[0]} counts {actual}")
                     )
+    if not report.lines:
+        raise NeedlesError(f"{path}: no records (the file is empty)")
     return report
