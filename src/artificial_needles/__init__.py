@@ -16,7 +16,6 @@ registers the class in a ``register_generators`` function marked with :data:`hoo
 from __future__ import annotations
 
 from importlib import import_module
-from typing import TYPE_CHECKING, Any
 
 from artificial_needles.errors import NeedlesError
 
@@ -69,6 +68,7 @@ __all__ = [
     "parse_dictionaries",
 ]
 
+TYPE_CHECKING = False  # without importing typing (it costs more than this package)
 if TYPE_CHECKING:  # static tools see the real names
     from artificial_needles.generate import make_generator
     from artificial_needles.hookspecs import hookimpl
@@ -82,7 +82,7 @@ if TYPE_CHECKING:  # static tools see the real names
     from artificial_needles.tokens import TokenCounter, load_tokenizer
 
 
-def __getattr__(name: str) -> Any:
+def __getattr__(name: str) -> object:
     module = _LAZY.get(name)
     if module is None:
         raise AttributeError(f"module 'artificial_needles' has no attribute {name!r}")
