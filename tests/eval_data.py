@@ -1,7 +1,7 @@
 """Writers of small evaluation data files in the reference schemas (used by the eval tests).
 
 Nothing third-party is committed: the tests write these files in the exact formats of the
-Lost-in-the-Middle files (FORMATS.md section 3) and of FLenQA (section 4).
+Lost-in-the-Middle files and of FLenQA (schemas in docs/data.md).
 """
 
 from __future__ import annotations

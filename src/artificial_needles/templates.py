@@ -1,7 +1,7 @@
-"""The exact strings of the synthetic KV retrieval prompts (FORMATS.md sections 1-2).
+"""The exact strings of the synthetic KV retrieval prompts (docs/formats.md, sections 1-2).
 
 Every character here is part of the task's definition: change it only together with the
-tests in ``tests/test_templates.py``.
+tests in ``tests/generate/test_templates.py``.
 """
 
 INTRO = "Do a task using the list of dictionaries below."

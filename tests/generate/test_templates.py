@@ -1,4 +1,4 @@
-"""Exact prompt and answer strings of both synthetic tasks (FORMATS.md sections 1-2)."""
+"""Exact prompt and answer strings of both synthetic tasks (docs/formats.md, sections 1-2)."""
 
 import re
 

@@ -1,4 +1,4 @@
-"""FLenQA prompts (every variant, exact), loading and bucketed scores (FORMATS.md section 4)."""
+"""FLenQA prompts (every variant, exact), loading and bucketed scores (docs/formats.md, sec. 6)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""MDQA data files, gold-position moves and exact prompts (FORMATS.md section 3)."""
+"""MDQA data files, gold-position moves and exact prompts (docs/formats.md, section 5)."""
 
 from __future__ import annotations
 

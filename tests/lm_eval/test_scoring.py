@@ -1,4 +1,4 @@
-"""Scorers (FORMATS.md sections 3-4): best_subspan_em, flenqa_answer, KV answer parsing."""
+"""Scorers (docs/formats.md, sections 4-6): best_subspan_em, flenqa_answer, KV answer parsing."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Multi-subkey dictionary KV retrieval (FORMATS.md section 2): tuple keys.
+"""Multi-subkey dictionary KV retrieval (docs/formats.md, section 2): tuple keys.
 
 Keys are tuples of integers (subkeys). The question lists some subkeys of the gold key in
 shuffled order; exactly one key in the prompt contains all of them. A share of the distractor

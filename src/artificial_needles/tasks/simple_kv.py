@@ -1,4 +1,4 @@
-"""Simple dictionary KV retrieval (FORMATS.md section 1): integer keys and values.
+"""Simple dictionary KV retrieval (docs/formats.md, section 1): integer keys and values.
 
 Prompt: ``Dictionary [i] {k: v, ...}`` lines; the question asks for the value of one key and
 the dictionary that holds it. The gold key occurs once in the whole prompt, and neither the gold
