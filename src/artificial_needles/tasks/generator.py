@@ -120,15 +120,36 @@ class KVGenerator(TokenBudget, ABC):
         """``count`` distractor dictionaries with their token estimates, in prompt order."""
         return [self._new_dict(rng, gold) for _ in range(count)]
 
-    def _shrink(self, rng: random.Random, dicts: list[DictBlock]) -> bool:
-        """Remove one key from a random distractor above the minimum size; False if none."""
+    def _shrink(self, rng: random.Random, dicts: list[DictBlock]) -> float | None:
+        """Remove one key from a random distractor above the minimum size; returns the
+        estimated tokens saved, or None when every distractor is at its minimum size."""
         low = self.cfg.dict_size[0]
         shrinkable = [d for d in dicts if len(d.pairs) > low]
         if not shrinkable:
-            return False
+            return None
         d = rng.choice(shrinkable)
         del d.pairs[list(d.pairs)[rng.randrange(len(d.pairs))]]
-        d.est = self._estimate(list(d.pairs.items()))
+        before, d.est = d.est, self._estimate(list(d.pairs.items()))
+        return before - d.est
+
+    def _shrink_by(self, rng: random.Random, dicts: list[DictBlock], over: int) -> bool:
+        """Remove keys until the estimate says ``over`` tokens are nearly saved; False if no
+        key can go.
+
+        Keys go one at a time in the same random order as a recount after each removal would
+        take, but the exact recount waits until the estimated saving comes within two widest
+        pairs of ``over``: a prompt far over budget then settles in a few counts, and one that
+        is barely over loses exactly the keys it would lose with a recount per key.
+        """
+        saved = self._shrink(rng, dicts)
+        if saved is None:
+            return False
+        guard = 2 * self._estimate([self.widest_pair()])
+        while saved + guard < over:
+            step = self._shrink(rng, dicts)
+            if step is None:
+                break
+            saved += step
         return True
 
     # -- the sample ---------------------------------------------------------------------
@@ -195,7 +216,7 @@ class KVGenerator(TokenBudget, ABC):
                     pending = None
                     dicts.pop()
                     continue
-                if not fill and self._shrink(rng, dicts):
+                if not fill and self._shrink_by(rng, dicts, over):
                     continue
                 raise NeedlesError(
                     f"{self.name}: sample {index} needs {num_tokens} tokens, over the budget "
