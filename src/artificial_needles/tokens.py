@@ -140,6 +140,10 @@ class HFTokenCounter(TokenCounter):
             )
         super().__init__(name, chat_template, system)
         self.tokenizer = tokenizer
+        from artificial_needles.token_fast import backend_lengths
+
+        #: exact counts through the Rust backend, checked at load (None: call the tokenizer)
+        self._fast = backend_lengths(tokenizer)
         if self.system:
             try:
                 self.chat_ids("x")
@@ -151,14 +155,20 @@ class HFTokenCounter(TokenCounter):
                 ) from exc
 
     def encode_len(self, text: str) -> int:
-        return len(self.tokenizer(text, add_special_tokens=False)["input_ids"])
+        return self.encode_len_many([text])[0]
 
     def encode_len_many(self, texts: Sequence[str]) -> list[int]:
+        fast = self._fast and self._fast(texts, False)
+        if fast is not None:
+            return fast
         ids = self.tokenizer(list(texts), add_special_tokens=False)["input_ids"]
         return [len(x) for x in ids]
 
     def count_many(self, prompts: Sequence[str]) -> list[int]:
         if not self.chat_template:
+            fast = self._fast and self._fast(prompts, True)
+            if fast is not None:
+                return fast
             return [len(ids) for ids in self.tokenizer(list(prompts))["input_ids"]]
         return [len(self.chat_ids(p)) for p in prompts]
 

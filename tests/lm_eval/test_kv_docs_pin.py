@@ -47,3 +47,33 @@ def test_small_and_large_runs_share_their_docs():
     both = build_kv_docs("simple-kv", counter, (1024, 2048), 2, 2)
     alone = build_kv_docs("simple-kv", counter, (2048,), 2, 2)
     assert [d for d in both if d["max_length"] == 2048] == alone
+
+
+def test_hf_backend_counts_exactly(tiny_tokenizer_dir):
+    """The Rust-backend fast path of a fast HF tokenizer counts what the tokenizer call counts,
+    and the KV docs it builds are those of the tokenizer call."""
+    counter = load_tokenizer(str(tiny_tokenizer_dir))
+    assert counter._fast is not None  # a fast tokenizer: the backend path is on
+    docs = build_kv_docs("simple-kv", counter, (512,), 2, 3)
+    prompts = [d["prompt"] for d in docs]
+    tok = counter.tokenizer
+    assert counter.count_many(prompts) == [len(x) for x in tok(prompts)["input_ids"]]
+    assert [d["num_tokens"] for d in docs] == [len(tok(p)["input_ids"]) for p in prompts]
+    plain = [len(x) for x in tok(prompts, add_special_tokens=False)["input_ids"]]
+    assert counter.encode_len_many(prompts) == plain
+    assert counter.encode_len(prompts[0]) == plain[0]
+    slow = load_tokenizer(str(tiny_tokenizer_dir))
+    slow._fast = None
+    assert build_kv_docs("simple-kv", slow, (512,), 2, 3) == docs
+
+
+def test_backend_path_steps_aside_when_truncating(tiny_tokenizer_dir):
+    counter = load_tokenizer(str(tiny_tokenizer_dir))
+    text = "Dictionary [1] {123: 456} " * 50
+    full = counter.encode_len(text)
+    counter.tokenizer.backend_tokenizer.enable_truncation(8)
+    try:
+        assert counter._fast([text], False) is None
+        assert counter.encode_len(text) == full  # the tokenizer call resets truncation
+    finally:
+        counter.tokenizer.backend_tokenizer.no_truncation()
