@@ -8,6 +8,7 @@ import sys
 from collections.abc import Sequence
 from typing import Any
 
+from artificial_needles.cli_util import VersionAction, positive_int, run_guarded
 from artificial_needles.errors import NeedlesError
 
 
@@ -25,6 +26,9 @@ def _parse_set(items: list[str]) -> dict[str, Any]:
 
 
 def _generate(args: argparse.Namespace) -> int:
+    from artificial_needles.io import check_output
+
+    check_output(args.output)  # before any work: a bad path must not cost a whole run
     from artificial_needles.generate import generate_file
 
     overrides = _parse_set(args.set)
@@ -99,7 +103,7 @@ def _list(args: argparse.Namespace) -> int:
 def _validate(args: argparse.Namespace) -> int:
     from artificial_needles.validate import validate_file
 
-    report = validate_file(args.path, recount=args.recount)
+    report = validate_file(args.path, recount=args.recount, tokenizer=args.tokenizer)
     for line, msg in report.problems:
         print(f"{report.path}:{line}: {msg}")
     status = "ok" if report.ok else f"{len(report.problems)} problem(s)"
@@ -121,6 +125,7 @@ def build_parser() -> argparse.ArgumentParser:
         description="Synthetic KV retrieval data, lm-eval tasks and Axolotl plugin "
         "(Xiong et al. 2024, arXiv 2406.19292).",
     )
+    parser.add_argument("--version", action=VersionAction)
     sub = parser.add_subparsers(dest="command", required=True)
 
     g = sub.add_parser("generate", help="generate a synthetic task dataset (JSON lines)")
@@ -149,7 +154,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     g.add_argument("--format", choices=["mistral", "openai"], default="mistral")
     g.add_argument("--seed", type=int)
-    g.add_argument("--num-workers", type=int, default=1)
+    g.add_argument(
+        "--num-workers", type=positive_int, default=1, help="worker processes (default 1)"
+    )
     g.add_argument(
         "--set",
         action="append",
@@ -168,7 +175,15 @@ def build_parser() -> argparse.ArgumentParser:
 
     v = sub.add_parser("validate", help="re-check every invariant of a generated file")
     v.add_argument("path")
-    v.add_argument("--recount", action="store_true", help="recount tokens with the meta tokenizer")
+    v.add_argument(
+        "--recount",
+        action="store_true",
+        help="recount tokens as generation did (chat template and system turn included)",
+    )
+    v.add_argument(
+        "--tokenizer",
+        help="recount with this tokenizer instead of the one stored in meta.tokenizer",
+    )
     v.set_defaults(func=_validate)
 
     tp = sub.add_parser("tasks-path", help="print the lm-eval --include_path of our tasks")
@@ -189,17 +204,14 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Entry point of the console script; returns the exit status."""
+    """Entry point of the console script; returns the exit status (2: error, 130: Ctrl-C,
+    143: SIGTERM, each with one line on stderr)."""
     parser = build_parser()
     args, extra = parser.parse_known_args(argv)
     if extra and args.command != "eval":
         parser.error(f"unrecognized arguments: {' '.join(extra)}")
     args.extra = extra
-    try:
-        return int(args.func(args) or 0)
-    except NeedlesError as exc:
-        print(f"artificial-needles: error: {exc}", file=sys.stderr)
-        return 2
+    return run_guarded(lambda: int(args.func(args) or 0))
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -13,6 +13,7 @@ from __future__ import annotations
 import math
 import multiprocessing
 import os
+import signal
 import statistics
 from collections import Counter
 from collections.abc import Iterable, Iterator
@@ -104,6 +105,8 @@ _worker_fmt: RecordFormat = "mistral"
 
 def _init_worker(spec: dict[str, Any]) -> None:
     global _worker_gen, _worker_fmt
+    # Ctrl-C reaches the whole process group: the parent handles it and stops the pool.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     _worker_gen = make_generator(**spec["generator"])
     _worker_fmt = spec["fmt"]
 

@@ -42,7 +42,9 @@ def _recount_embedded(messages: list[dict], chat: bool) -> int:
         prompt = messages[-2]["content"]
         return len(ref.instruct_tokenizer.tokenizer.encode(prompt, bos=True, eos=False))
     kinds = {"system": SystemMessage, "user": UserMessage}
-    req = ChatCompletionRequest(messages=[kinds[m["role"]](content=m["content"]) for m in messages[:-1]])
+    req = ChatCompletionRequest(
+        messages=[kinds[m["role"]](content=m["content"]) for m in messages[:-1]]
+    )
     return len(ref.encode_chat_completion(req).tokens)
 
 
