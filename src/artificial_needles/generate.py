@@ -36,17 +36,20 @@ def make_generator(
     tokenizer: str | TokenCounter | None = None,
     chat_template: bool = False,
     fmt: RecordFormat = "mistral",
+    domain: str = "train",
 ) -> KVGenerator:
     """A ready generator; ``tokenizer`` is a counter or a name for :func:`load_tokenizer`.
     With ``chat_template``, prompts are sized inside the conversation of record format ``fmt``
-    (its system turn included); a counter passed in keeps its own ``system``."""
+    (its system turn included); a counter passed in keeps its own ``system``. ``domain``
+    ("train", "eval" for the lm-eval KV documents, "validation" for a trainer's eval split; see
+    :mod:`artificial_needles.seeding`) keeps evaluation data apart from training data."""
     cfg = build_config(task, preset, overrides)
     counter = (
         tokenizer
         if isinstance(tokenizer, TokenCounter)
         else load_tokenizer(tokenizer, chat_template=chat_template, system=system_prompt(fmt))
     )
-    return get_generator(task)(cfg, counter, preset=preset)
+    return get_generator(task)(cfg, counter, preset=preset, domain=domain)
 
 
 def to_dataset(generator: KVGenerator, fmt: RecordFormat = "mistral") -> Any:

@@ -26,7 +26,7 @@ from collections.abc import Iterator, Sequence
 from typing import Any, ClassVar
 
 from artificial_needles.errors import NeedlesError
-from artificial_needles.seeding import sample_rng
+from artificial_needles.seeding import check_domain, sample_rng
 from artificial_needles.tasks.budget import TokenBudget
 from artificial_needles.tasks.config import KVConfig
 from artificial_needles.tasks.draw import choose_position, draw_int
@@ -46,10 +46,20 @@ class KVGenerator(TokenBudget, ABC):
     description: ClassVar[str]
     presets: ClassVar[dict[str, dict[str, Any]]] = {}
 
-    def __init__(self, config: KVConfig, counter: TokenCounter, preset: str | None = None):
+    def __init__(
+        self,
+        config: KVConfig,
+        counter: TokenCounter,
+        preset: str | None = None,
+        domain: str = "train",
+    ):
         if not isinstance(config, self.config_cls):
             raise TypeError(f"{self.name} needs a {self.config_cls.__name__}")
         self.cfg = config
+        #: Data domain ("train", "eval", "validation"; :mod:`artificial_needles.seeding`): part
+        #: of every random stream's label, and it fixes the class of the keys (and values) that
+        #: make_gold / make_pair draw, so evaluation data never meets training data.
+        self.domain = check_domain(domain)
         self.counter = counter
         self.preset = preset
         self._ntok: dict[int, int] = {}
@@ -157,7 +167,7 @@ class KVGenerator(TokenBudget, ABC):
         self, index: int, dicts: list[DictBlock], gold: Gold
     ) -> tuple[list[dict[Any, Any]], list[int], int]:
         n = len(dicts) + 1
-        rng = sample_rng(self.cfg.seed, index, f"{self.name}/layout/{n}")
+        rng = sample_rng(self.cfg.seed, index, f"{self.name}/layout/{n}", self.domain)
         pos = choose_position(self.cfg, n, rng)
         names = list(range(1, n + 1))
         if self.cfg.shuffle_names:
@@ -189,7 +199,7 @@ class KVGenerator(TokenBudget, ABC):
         """Generate sample ``index``; depends only on the config, the tokenizer and ``index``."""
         cfg = self.cfg
         budget = cfg.budget
-        rng = sample_rng(cfg.seed, index, self.name)
+        rng = sample_rng(cfg.seed, index, self.name, self.domain)
         gold = self.make_gold(rng)
         fill = cfg.num_dicts is None
         pending: DictBlock | None = None

@@ -12,10 +12,13 @@ Extra metadata: ``query_subkeys`` (the queried integers in question order) and
 from __future__ import annotations
 
 import random
+from collections.abc import Sequence
 from typing import Any
 
 from pydantic import Field, model_validator
 
+from artificial_needles.errors import NeedlesError
+from artificial_needles.seeding import DOMAIN_CLASSES, check_domain, class_drawer, class_lookup
 from artificial_needles.tasks.config import IntRange, KVConfig
 from artificial_needles.tasks.draw import draw_int, number_drawer
 from artificial_needles.tasks.generator import KVGenerator
@@ -79,12 +82,18 @@ class MultiSubkeyKVGenerator(KVGenerator):
 
     cfg: MultiSubkeyKVConfig
 
-    def __init__(self, config: KVConfig, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, config: KVConfig, *args: Any, domain: str = "train", **kwargs: Any) -> None:
+        # A tuple key's class is the XOR of its subkeys' classes (artificial_needles.seeding):
+        # the last fresh subkey of every key is mapped so that the key is in the domain's class,
+        # and in evaluation domains the values are mapped into theirs.
+        self._key_class, value_cls = DOMAIN_CLASSES[check_domain(domain)]
+        self._subkey_class = class_lookup(config.key_digits[1])
+        vd = config.value_digits
         self._draw = {
             "key": number_drawer(config.key_digits),
-            "value": number_drawer(config.value_digits),
+            "value": class_drawer(number_drawer(vd), vd[1], value_cls),
         }
-        super().__init__(config, *args, **kwargs)
+        super().__init__(config, *args, domain=domain, **kwargs)
 
     def _number(self, rng: random.Random, kind: str, reserved: set[int]) -> int:
         draw, r = self._draw[kind], rng.random
@@ -93,13 +102,31 @@ class MultiSubkeyKVGenerator(KVGenerator):
             if n not in reserved:
                 return n
 
-    def _subkeys(self, rng: random.Random, count: int, reserved: set[int]) -> list[int]:
+    def _subkeys(
+        self, rng: random.Random, count: int, reserved: set[int], fixed: Sequence[int] = ()
+    ) -> list[int]:
+        """``count`` (>= 1) distinct subkeys outside ``reserved``; the last one is the member of
+        ``{n, n ^ 1}`` that puts the key ``fixed + subkeys`` into the domain's key class."""
         out: list[int] = []
-        while len(out) < count:
+        while len(out) < count - 1:
             n = self._number(rng, "key", reserved)
             if n not in out:
                 out.append(n)
-        return out
+        cls = self._subkey_class
+        want = self._key_class
+        for n in (*fixed, *out):
+            want ^= cls(n)
+        draw, r = self._draw["key"], rng.random
+        for _ in range(100_000):
+            n = draw(r)
+            n ^= cls(n) ^ want
+            if n not in reserved and n not in out:
+                out.append(n)
+                return out
+        raise NeedlesError(
+            f"{self.name}: key_digits {list(self.cfg.key_digits)} leave too few distinct "
+            "subkeys for a key; raise key_digits or lower subkeys_per_key"
+        )
 
     def make_gold(self, rng: random.Random) -> Gold:
         cfg = self.cfg
@@ -133,7 +160,7 @@ class MultiSubkeyKVGenerator(KVGenerator):
         shared: list[int] = []
         if cfg.shared_subkeys and rng.random() < cfg.sharing_fraction:
             shared = rng.sample(gold.extra_meta["query_subkeys"], cfg.shared_subkeys)
-        key = shared + self._subkeys(rng, size - len(shared), gold.reserved)
+        key = shared + self._subkeys(rng, size - len(shared), gold.reserved, shared)
         rng.shuffle(key)
         return tuple(key), self._number(rng, "value", gold.reserved)
 

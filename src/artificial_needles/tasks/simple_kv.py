@@ -11,6 +11,7 @@ import random
 from itertools import islice
 from typing import Any
 
+from artificial_needles.seeding import DOMAIN_CLASSES, check_domain, class_drawer, class_table
 from artificial_needles.tasks.config import KVConfig
 from artificial_needles.tasks.draw import number_drawer
 from artificial_needles.tasks.generator import KVGenerator
@@ -41,10 +42,14 @@ class SimpleKVGenerator(KVGenerator):
         },
     }
 
-    def __init__(self, config: KVConfig, *args: Any, **kwargs: Any) -> None:
-        self._draw_key = number_drawer(config.key_digits)
-        self._draw_value = number_drawer(config.value_digits)
-        super().__init__(config, *args, **kwargs)
+    def __init__(self, config: KVConfig, *args: Any, domain: str = "train", **kwargs: Any) -> None:
+        # Keys (and in evaluation domains values) are mapped into the domain's class
+        # (artificial_needles.seeding): no evaluation key is ever a training key.
+        key_cls, value_cls = DOMAIN_CLASSES[check_domain(domain)]
+        kd, vd = config.key_digits, config.value_digits
+        self._draw_key = class_drawer(number_drawer(kd), kd[1], key_cls)
+        self._draw_value = class_drawer(number_drawer(vd), vd[1], value_cls)
+        super().__init__(config, *args, domain=domain, **kwargs)
         self._vectorised = max(config.key_digits[1], config.value_digits[1]) <= 4
         if self._vectorised:
             import numpy as np
@@ -62,6 +67,11 @@ class SimpleKVGenerator(KVGenerator):
                     np.array([10**d - (10 ** (d - 1) if d > 1 else 0) for d in range(lo, hi + 1)]),
                 )
                 for name, (lo, hi) in (("key", config.key_digits), ("value", config.value_digits))
+            }
+            # XOR that maps a number to the partner in its domain class (None: any class).
+            self._flip = {
+                name: None if cls is None else (class_table(10**hi) ^ cls).astype(np.int64)
+                for name, (_, hi), cls in (("key", kd, key_cls), ("value", vd, value_cls))
             }
 
     def make_gold(self, rng: random.Random) -> Gold:
@@ -113,7 +123,9 @@ class SimpleKVGenerator(KVGenerator):
             # The law of number_drawer: a uniform digit count, then a uniform number.
             starts, widths = self._spans[kind]
             d = (pick * len(starts)).astype(np.int64)
-            return starts[d] + (offset * widths[d]).astype(np.int64)
+            out = starts[d] + (offset * widths[d]).astype(np.int64)
+            flip = self._flip[kind]
+            return out if flip is None else out ^ flip[out]
 
         sizes = lo + (uniform(1, count)[0] * (hi - lo + 1)).astype(np.int64)
         total = int(sizes.sum())

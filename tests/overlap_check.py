@@ -1,0 +1,152 @@
+"""Helpers of the train/eval overlap tests: read pairs and lines off prompts, scan index ranges.
+
+A scan generates samples ``start .. stop - 1`` of one generator and reports every dictionary
+line or (key, value) pair that occurs in a given set of evaluation golds, and how many keys are
+not in the class the generator's domain prescribes (``artificial_needles.seeding``). Scans run
+in worker processes (:func:`run_scans`) so that the full acceptance test stays within CI time.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import re
+from collections.abc import Iterable, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from typing import Any
+
+from artificial_needles.seeding import DOMAIN_CLASSES, class_lookup, key_class
+from artificial_needles.templates import INTRO
+
+LINE = re.compile(r"Dictionary \[\d+\] (\{.*\})")
+PAIR = {
+    "simple-kv": re.compile(r"(\d+): (\d+)"),
+    "multi-subkey-kv": re.compile(r"\(([\d, ]+)\): (\d+)"),
+}
+PAPER = {"simple-kv": "paper-mistral", "multi-subkey-kv": "paper-gpt35"}
+LM_EVAL_TASK = {"simple-kv": "kv_retrieval_simple", "multi-subkey-kv": "kv_retrieval_multisubkey"}
+
+
+def body(prompt: str) -> str:
+    """The dictionary lines of a prompt (without the intro and the question)."""
+    head = INTRO + "\n\n"
+    assert prompt.startswith(head)
+    return prompt[len(head) :].partition("\n\n")[0]
+
+
+def pair_text(key: Any, value: int) -> str:
+    """A (key, value) pair as the prompt prints it, e.g. ``'123: 4567'`` or ``'(1, 2): 3'``."""
+    return f"{tuple(key)!r}: {value}" if isinstance(key, (tuple, list)) else f"{key}: {value}"
+
+
+@dataclass
+class Golds:
+    """Gold pairs (as printed) and gold dictionary bodies of a set of evaluation prompts."""
+
+    pairs: set[str] = field(default_factory=set)
+    lines: set[str] = field(default_factory=set)
+
+    def add(self, prompt: str, gold_position: int, key: Any, value: int) -> None:
+        lines = LINE.findall(body(prompt))
+        gold_line = lines[gold_position - 1]
+        pair = pair_text(key, value)
+        assert pair in gold_line, (pair, gold_line)
+        self.pairs.add(pair)
+        self.lines.add(gold_line)
+
+
+def kv_eval_golds(task: str, seeds: Iterable[int], counter: Any) -> Golds:
+    """Golds of the lm-eval KV documents (default metadata) of ``task`` for ``seeds``."""
+    from artificial_needles.data.kv_eval import build_kv_docs
+
+    out = Golds()
+    for seed in seeds:
+        for d in build_kv_docs(task, counter, seed=seed):
+            key = d["gold_key"]
+            key = tuple(int(x) for x in key.strip("()").split(",")) if "(" in key else int(key)
+            out.add(d["prompt"], d["gold_position"], key, d["gold_value"])
+    return out
+
+
+def sample_golds(samples: Iterable[Any]) -> Golds:
+    """Golds of generated samples."""
+    out = Golds()
+    for s in samples:
+        out.add(s.prompt, s.meta["gold_position"], s.meta["gold_key"], s.meta["gold_value"])
+    return out
+
+
+@dataclass(frozen=True)
+class Scan:
+    """One index range of one generator (``make_generator`` arguments)."""
+
+    task: str
+    preset: str | None
+    overrides: dict[str, Any]
+    start: int
+    stop: int
+    domain: str = "train"
+    tokenizer: str = "default"
+
+
+def scan(job: Scan, golds: Golds) -> dict[str, Any]:
+    """Hits of ``golds`` in the samples of ``job``, and the keys outside the domain's class."""
+    from artificial_needles.generate import make_generator
+
+    gen = make_generator(
+        job.task, job.preset, job.overrides, tokenizer=job.tokenizer, domain=job.domain
+    )
+    key_cls, value_cls = DOMAIN_CLASSES[job.domain]
+    cls = class_lookup(max(gen.cfg.key_digits[1], gen.cfg.value_digits[1]))
+    multi = job.task == "multi-subkey-kv"
+    pattern = PAIR[job.task]
+    hits: list[tuple[int, str]] = []
+    wrong: list[tuple[int, str]] = []
+    pairs = 0
+    for i in range(job.start, job.stop):
+        text = body(gen.sample(i).prompt)
+        hits += [(i, line) for line in LINE.findall(text) if line in golds.lines]
+        for m in pattern.finditer(text):
+            pairs += 1
+            printed = f"({m.group(1)}): {m.group(2)}" if multi else m.group(0)
+            if printed in golds.pairs:
+                hits.append((i, printed))
+            if multi:
+                k = key_class([int(x) for x in m.group(1).split(", ")])
+            else:
+                k = cls(int(m.group(1)))
+            if k != key_cls or (value_cls is not None and cls(int(m.group(2))) != value_cls):
+                wrong.append((i, printed))
+    return {"hits": hits, "wrong_class": wrong[:20], "num_wrong": len(wrong), "pairs": pairs}
+
+
+def _scan_args(args: tuple[Scan, Golds]) -> dict[str, Any]:
+    return scan(*args)
+
+
+def run_scans(jobs: Sequence[Scan], golds: Golds, workers: int | None = None) -> dict[str, Any]:
+    """All ``jobs`` over worker processes (default: the usable CPUs); results summed."""
+    if workers is None:
+        workers = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else 2
+    total: dict[str, Any] = {"hits": [], "wrong_class": [], "num_wrong": 0, "pairs": 0}
+    if workers <= 1 or len(jobs) == 1:
+        results = [scan(j, golds) for j in jobs]
+    else:
+        method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
+        ctx = multiprocessing.get_context(method)
+        with ProcessPoolExecutor(workers, mp_context=ctx) as pool:
+            results = list(pool.map(_scan_args, [(j, golds) for j in jobs]))
+    for r in results:
+        for k in total:
+            total[k] += r[k]
+    return total
+
+
+def chunks(task: str, seeds: Iterable[int], stop: int, size: int, **kw: Any) -> list[Scan]:
+    """Scans of training indices ``0 .. stop - 1`` of the paper preset, ``size`` at a time."""
+    return [
+        Scan(task, PAPER[task], {"seed": s}, a, min(a + size, stop), **kw)
+        for s in seeds
+        for a in range(0, stop, size)
+    ]
