@@ -98,8 +98,10 @@ def validate_file(
                         raise NeedlesError(f"{path}:{n}: {where}: {exc}") from exc
                 actual = counters[key].count(prompt)
                 if actual != meta["num_tokens"]:
+                    budget = meta["budget"]
+                    over = f", over the budget of {budget}" if actual > budget else ""
                     report.problems.append(
-                        (n, f"num_tokens {meta['num_tokens']} but {key[0]} counts {actual}")
+                        (n, f"num_tokens {meta['num_tokens']} but {key[0]} counts {actual}{over}")
                     )
     if not report.lines:
         raise NeedlesError(f"{path}: no records (the file is empty)")
