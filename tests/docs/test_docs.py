@@ -98,8 +98,8 @@ def _kv_example(start: str) -> tuple[str, str]:
 
 
 def test_simple_kv_example_matches_the_templates() -> None:
-    prompt, answer = _kv_example("{541: 2943")
-    key, value, name = 600, 5481, 2
+    prompt, answer = _kv_example("{540: 2943")
+    key, value, name = 601, 5481, 2
     lines = prompt.split("\n\n")[1].split("\n")
     question = templates.SIMPLE_QUESTION.format(key=key) + templates.SIMPLE_TEMPLATE.format(key=key)
     assert prompt == templates.assemble_prompt(lines, question)
@@ -109,7 +109,7 @@ def test_simple_kv_example_matches_the_templates() -> None:
 
 def test_multi_subkey_example_matches_the_templates() -> None:
     prompt, answer = _kv_example("{(672, 611, 325)")
-    subkeys, key, value, name = "316, 120, 786", "(316, 120, 786)", 2949, 3
+    subkeys, key, value, name = "316, 120, 787", "(316, 120, 787)", 2949, 3
     lines = prompt.split("\n\n")[1].split("\n")
     question = templates.MULTI_QUESTION.format(subkeys=subkeys) + templates.MULTI_TEMPLATE.format(
         subkeys=subkeys
