@@ -142,3 +142,23 @@ def test_chat_template_without_system_turn_is_a_clear_error(tmp_path, tiny_token
     assert len(err.strip().splitlines()) == 1 and not out.exists()
     # the user-only format still works with that template
     assert main([*args, "--num-samples", "2", "--max-tokens", "500", "--quiet"]) == 0
+
+
+def test_python_api_sizes_the_format_it_writes():
+    """`make_generator(..., fmt=)` sizes that format's conversation; `to_dataset` refuses a
+    format whose system turn the budget did not count."""
+    from artificial_needles.errors import NeedlesError
+    from artificial_needles.generate import make_generator, to_dataset
+
+    small = {"max_tokens": 500, "num_samples": 2, "margin": 0}
+    gen = make_generator("simple-kv", overrides=small, chat_template=True, fmt="openai")
+    rows = to_dataset(gen, "openai")
+    assert rows[0]["messages"][0]["role"] == "system"
+    assert rows[0]["meta"]["num_tokens"] == _recount_embedded(rows[0]["messages"], chat=True)
+    with pytest.raises(NeedlesError, match="fmt='mistral'"):
+        to_dataset(gen, "mistral")
+    plain = make_generator("simple-kv", overrides=small, chat_template=True)
+    with pytest.raises(NeedlesError, match="fmt='openai'"):
+        to_dataset(plain, "openai")
+    # without the chat template there is no system turn to count: any format goes
+    assert len(to_dataset(make_generator("simple-kv", overrides=small), "openai")) == 2
