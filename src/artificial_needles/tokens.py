@@ -198,6 +198,12 @@ def load_tokenizer(
         return EmbeddedMistralCounter(chat_template, system)
     assert spec is not None
     path = Path(spec).expanduser()
+    # A hub name is "name" or "org/name"; anything else that does not exist is a missing path.
+    if not path.exists() and (spec.startswith(("/", ".", "~")) or spec.count("/") > 1):
+        raise NeedlesError(
+            f"tokenizer {spec!r} does not exist; pass --tokenizer with a local "
+            "Hugging Face tokenizer directory or a SentencePiece .model file"
+        )
     if path.is_file() or ".model" in path.suffixes:
         # A single file can only be a SentencePiece model (e.g. tokenizer.model, .model.v1).
         if not path.is_file():
