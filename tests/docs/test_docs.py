@@ -56,7 +56,8 @@ def test_relative_links_resolve(page: str) -> None:
 
 
 def test_no_reference_to_files_outside_the_package() -> None:
-    """Code, configs and READMEs cite docs/*.md, never FORMATS.md or ../shared/docs."""
+    """Code, configs and READMEs cite existing docs/*.md pages, never FORMATS.md or
+    ../shared/docs (files a user of the package does not have)."""
     suffixes = (".py", ".md", ".yml", ".yaml", ".toml", ".sh", "_yaml")
     hits = []
     for folder, dirs, names in os.walk(ROOT):
@@ -68,6 +69,9 @@ def test_no_reference_to_files_outside_the_package() -> None:
             text = path.read_text(encoding="utf-8", errors="replace")
             if "FORMATS.md" in text or "shared/docs" in text:
                 hits.append(str(path.relative_to(ROOT)))
+            for page in re.findall(r"\bdocs/([a-z_]+\.md)", text):
+                if not (DOCS / page).is_file():
+                    hits.append(f"{path.relative_to(ROOT)} cites a missing docs/{page}")
     assert not hits
 
 
