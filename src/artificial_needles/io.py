@@ -82,10 +82,15 @@ def atomic_write(path: str | os.PathLike[str], mode: str = "w") -> Iterator[IO]:
     try:
         with os.fdopen(fd, mode, encoding=None if "b" in mode else "utf-8") as fh:
             yield fh
-        # mkstemp creates 0600; give the file the permissions a plain open() would.
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)
+        # mkstemp creates 0600; give the file the permissions a plain open() would: those of
+        # the file it replaces, else 0666 less the umask.
+        try:
+            bits = stat.S_IMODE(os.stat(target).st_mode)
+        except FileNotFoundError:
+            umask = os.umask(0)
+            os.umask(umask)
+            bits = 0o666 & ~umask
+        os.chmod(tmp, bits)
         os.replace(tmp, target)
     except BaseException:
         with contextlib.suppress(FileNotFoundError):

@@ -147,3 +147,11 @@ def test_version(capsys):
         timeout=60,
     )
     assert res.returncode == 0 and res.stdout.startswith("artificial-needles "), res
+
+
+def test_replaced_file_keeps_its_permissions(tmp_path):
+    out = tmp_path / "x.jsonl"
+    out.write_text("old\n")
+    out.chmod(0o640)
+    assert main(["generate", "simple-kv", *SMALL, "-o", str(out)]) == 0
+    assert (out.stat().st_mode & 0o777) == 0o640 and out.read_text() != "old\n"
