@@ -72,7 +72,7 @@ def test_no_reference_to_files_outside_the_package() -> None:
             for page in re.findall(r"\bdocs/([a-z_]+\.md)", text):
                 if not (DOCS / page).is_file():
                     hits.append(f"{path.relative_to(ROOT)} cites a missing docs/{page}")
-    assert not hits
+    assert not hits, hits
 
 
 @pytest.mark.parametrize("dataset", sorted(flenqa.SUBSETS.values()))
