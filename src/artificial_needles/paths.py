@@ -1,4 +1,10 @@
-"""Where the packaged lm-eval task folders live (the directory for ``--include_path``)."""
+"""Where the packaged lm-eval task folders live: the directory ``--include_path`` needs.
+
+:func:`tasks_path` finds the package ``artificial_needles.lm_eval_tasks`` (the repository folder
+``lm_eval_tasks/``) with :mod:`importlib.resources`, so the answer is right from a clone, an
+editable install and a wheel alike; ``artificial-needles tasks-path`` prints it. (The packaged
+Axolotl configs are found by :mod:`artificial_needles.configs_cli`.)
+"""
 
 from __future__ import annotations
 
