@@ -18,25 +18,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field, create_model, model_validator
 
-try:
-    from artificial_needles.options import generator_params
-except ImportError:  # TEMPORARY until artificial_needles.options lands: the same table
-    from types import SimpleNamespace
-
-    def generator_params(task: str | None = None) -> dict[str, Any]:
-        from artificial_needles.tasks.config import KVConfig
-
-        return {
-            name: SimpleNamespace(
-                name=name,
-                annotation=f.annotation,
-                default=f.default,
-                help=f.description or name,
-                axolotl_key="needles_" + name,
-            )
-            for name, f in KVConfig.model_fields.items()
-        }
-
+from artificial_needles.options import ParamSpec, generator_params
 
 LOG = logging.getLogger("axolotl.needles.args")
 
@@ -111,7 +93,7 @@ class _PluginArgs(BaseModel):
         return self
 
 
-def _generator_field(spec: Any) -> tuple[Any, Any]:
+def _generator_field(spec: ParamSpec) -> tuple[Any, Any]:
     annotation = spec.annotation
     if spec.name in NONE_AS:
         annotation = annotation | Literal[NONE_AS[spec.name]]  # type: ignore[operator]

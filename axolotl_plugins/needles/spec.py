@@ -44,30 +44,32 @@ def eval_seed(task: str, seed: int) -> int:
 
 def validate_generator(cfg: Any) -> None:
     """Raise ``ValueError`` naming the ``needles_*`` key(s) when the generator config made of
-    ``cfg``'s keys is bad (the core's :func:`build_config` decides)."""
-    from artificial_needles.generate import build_config
+    ``cfg``'s keys is bad (:func:`artificial_needles.options.build_config` decides)."""
+    from artificial_needles.config_errors import ConfigError
+    from artificial_needles.options import build_config
     from artificial_needles.plugins import get_generator, get_generators
 
     task = cfg.get("needles_task")
     known = sorted(get_generators())
     if task not in known:
         raise ValueError(f"needles_task: unknown task {task!r}; use one of {', '.join(known)}")
-    preset = cfg.get("needles_preset")
     overrides = generator_overrides(cfg)
     try:
-        build_config(task, preset, overrides)
-    except NeedlesError as exc:
+        build_config(task, cfg.get("needles_preset"), overrides)
+    except ConfigError as exc:
         mine = set(cfg.get("needles_overrides") or {})
         fields = set(get_generator(task).config_cls.model_fields) | set(overrides)
         lines = []
-        for line in str(exc).splitlines():
-            msg = line.removeprefix(f"{task}: ")
-            named = [f for f in sorted(fields) if re.search(rf"\b{f}\b", msg)]
+        for problem in exc.problems:
+            if problem.field is not None:
+                named = [problem.field]
+            else:  # a check across fields: its message names them
+                named = [f for f in sorted(fields) if re.search(rf"\b{f}\b", problem.message)]
             keys = [key_for_field(f, mine) for f in named]
-            if not keys and "preset" in msg:
-                keys = ["needles_preset"]
-            lines.append(f"{', '.join(keys) or 'needles_*'}: {msg}")
+            lines.append(f"{', '.join(keys) or 'needles_*'}: {problem}")
         raise ValueError("; ".join(lines)) from None
+    except NeedlesError as exc:  # an unknown preset
+        raise ValueError(f"needles_preset: {exc}") from None
 
 
 def iter_split(gen: Any, spec: dict[str, Any], count: int) -> Iterator[Any]:

@@ -6,23 +6,9 @@ import argparse
 import json
 import sys
 from collections.abc import Sequence
-from typing import Any
 
 from artificial_needles.cli_util import VersionAction, positive_int, run_guarded
 from artificial_needles.errors import NeedlesError
-
-
-def _parse_set(items: list[str]) -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    for item in items:
-        key, sep, raw = item.partition("=")
-        if not sep or not key:
-            raise NeedlesError(f"--set {item!r}: write it as FIELD=VALUE, e.g. dict_size=[2,3]")
-        try:
-            out[key] = json.loads(raw)
-        except json.JSONDecodeError:
-            out[key] = raw
-    return out
 
 
 def _generate(args: argparse.Namespace) -> int:
@@ -30,21 +16,10 @@ def _generate(args: argparse.Namespace) -> int:
 
     check_output(args.output)  # before any work: a bad path must not cost a whole run
     from artificial_needles.generate import generate_file
+    from artificial_needles.param_flags import param_overrides, parse_set
 
-    overrides = _parse_set(args.set)
-    overrides.update(
-        {
-            "num_samples": args.num_samples,
-            "max_tokens": args.max_tokens,
-            "num_dicts": args.num_dicts,
-            "margin": args.margin,
-            "answer_template": args.answer_template,
-            "gold_position": args.gold_position,
-            "gold_index": args.gold_index,
-            "seed": args.seed,
-        }
-    )
-    overrides = {k: v for k, v in overrides.items() if v is not None}
+    overrides = parse_set(args.set)  # the flags below win over --set
+    overrides.update(param_overrides(args, args.param_names))
     if args.fill:
         if args.num_dicts is not None:
             raise NeedlesError("--fill and --num-dicts exclude each other; pick one")
@@ -131,29 +106,14 @@ def build_parser() -> argparse.ArgumentParser:
     g = sub.add_parser("generate", help="generate a synthetic task dataset (JSON lines)")
     g.add_argument("task", help="generator name (see `artificial-needles list`)")
     g.add_argument("--preset", help="named parameter set, e.g. paper-mistral")
-    g.add_argument("--num-samples", type=int)
-    g.add_argument("--max-tokens", type=int, help="token budget per sample (prompt + margin)")
-    g.add_argument("--margin", type=int, help="tokens kept free for the answer (default 100)")
-    g.add_argument("--num-dicts", type=int, help="dictionaries per prompt (default: fill budget)")
     g.add_argument(
         "--fill", action="store_true", help="fill the budget even if a preset fixes num_dicts"
-    )
-    g.add_argument(
-        "--answer-template",
-        action=argparse.BooleanOptionalAction,
-        default=None,
-        help="append the answer template to the question (default on)",
-    )
-    g.add_argument("--gold-position", choices=["uniform", "paper", "fixed", "depth"])
-    g.add_argument(
-        "--gold-index", type=int, help="1-based gold position with --gold-position fixed"
     )
     g.add_argument("--tokenizer", help="HF tokenizer dir or hub name, or a SentencePiece .model")
     g.add_argument(
         "--chat-template", action="store_true", help="count prompts through the chat template"
     )
     g.add_argument("--format", choices=["mistral", "openai"], default="mistral")
-    g.add_argument("--seed", type=int)
     g.add_argument(
         "--num-workers", type=positive_int, default=1, help="worker processes (default 1)"
     )
@@ -167,7 +127,10 @@ def build_parser() -> argparse.ArgumentParser:
     g.add_argument("--quiet", action="store_true", help="no progress bar or summary")
     g.add_argument("--progress", action="store_true", help="progress bar even without a terminal")
     g.add_argument("-o", "--output", required=True, help="output .jsonl path")
-    g.set_defaults(func=_generate)
+    g.set_defaults(func=_generate, param_names=[])
+    from artificial_needles.param_flags import defer_generator_flags
+
+    defer_generator_flags(g)  # a flag per generator parameter (options.generator_params)
 
     ls = sub.add_parser("list", help="generators and presets with their parameters")
     ls.add_argument("--json", action="store_true")

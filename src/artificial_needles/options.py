@@ -10,7 +10,6 @@ is the only edit a new parameter needs; a field of a task's own config subclass 
 
 from __future__ import annotations
 
-import difflib
 import types
 import typing
 from dataclasses import dataclass
@@ -19,6 +18,7 @@ from typing import Any, Literal
 from pydantic import ValidationError
 from pydantic.fields import FieldInfo
 
+from artificial_needles.config_errors import ConfigError
 from artificial_needles.errors import NeedlesError
 from artificial_needles.tasks.config import KVConfig
 from artificial_needles.tasks.sample import SAMPLE_META_KEYS
@@ -93,41 +93,15 @@ GOLD_POSITIONS: tuple[str, ...] = (
 )
 
 
-def _clean(msg: str) -> str:
-    for prefix in ("Value error, ", "Assertion failed, "):
-        msg = msg.removeprefix(prefix)
-    return msg
-
-
-def format_validation_error(
-    exc: ValidationError, where: str, fields: typing.Iterable[str] = ()
-) -> str:
-    """One line per problem, ``where: field: what is wrong (the fix)``; unknown fields get a
-    "did you mean" and the list of valid fields."""
-    valid = sorted(fields)
-    lines = []
-    for err in exc.errors():
-        loc = ".".join(str(x) for x in err["loc"])
-        if err["type"] == "extra_forbidden":
-            name = str(err["loc"][0]) if err["loc"] else loc
-            close = difflib.get_close_matches(name, valid, n=1, cutoff=0.6)
-            hint = f" (did you mean {close[0]!r}?)" if close else ""
-            lines.append(f"{where}: unknown field {name!r}{hint}; valid fields: {', '.join(valid)}")
-            continue
-        msg = _clean(err["msg"])
-        if err["type"] == "literal_error" and loc:
-            msg = f"{msg}, got {err['input']!r}"
-        lines.append(f"{where}: {loc}: {msg}" if loc else f"{where}: {msg}")
-    return "\n".join(lines)
-
-
 def build_config(
     task: str, preset: str | None = None, overrides: dict[str, Any] | None = None
 ) -> KVConfig:
     """Validated config of ``task``: preset values, then ``overrides`` applied as given (a
     ``None`` override is kept: ``num_dicts=None`` switches a preset to fill-to-budget).
 
-    Raises :class:`NeedlesError` with one line per problem, naming the field and the fix.
+    Raises :class:`~artificial_needles.config_errors.ConfigError` (a :class:`NeedlesError`)
+    with one line per problem, naming the field and the fix; an unknown preset or task is a
+    :class:`NeedlesError` listing the known ones.
     """
     from artificial_needles.plugins import get_generator
 
@@ -142,5 +116,4 @@ def build_config(
     try:
         return cls.config_cls(**values)
     except ValidationError as exc:
-        fields = cls.config_cls.model_fields
-        raise NeedlesError(format_validation_error(exc, task, fields)) from None
+        raise ConfigError.from_validation(exc, task, cls.config_cls.model_fields, values) from None

@@ -13,23 +13,9 @@ import os
 from dataclasses import dataclass, field
 
 from artificial_needles.errors import NeedlesError
+from artificial_needles.options import META_KEYS
 from artificial_needles.plugins import get_generators
 from artificial_needles.tokens import TokenCounter, load_tokenizer
-
-META_KEYS = (
-    "task",
-    "seed",
-    "index",
-    "num_tokens",
-    "budget",
-    "tokenizer",
-    "num_dicts",
-    "gold_key",
-    "gold_value",
-    "gold_dict_name",
-    "gold_position",
-    "answer_template",
-)
 
 
 @dataclass

@@ -163,7 +163,7 @@ BAD_INPUTS = [
         ["simple-kv", "--num-dicts", "10", "--gold-position", "fixed", "--gold-index", "11"],
         "gold_index 11 is past the last dictionary",
     ),
-    (["simple-kv", "--seed", "-1"], "seed: Input should be greater than or equal to 0"),
+    (["simple-kv", "--seed", "-1"], "seed: must be >= 0"),
     (["simple-kv", "--num-samples", "0"], "num_samples"),
     (["simple-kv", "--fill", "--num-dicts", "3"], "--fill and --num-dicts exclude each other"),
     (["multi-subkey-kv", "--set", "query_subkeys=5"], "query_subkeys (5) exceeds"),
