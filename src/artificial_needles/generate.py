@@ -10,11 +10,13 @@ sample depends only on (config, tokenizer, index).
 
 from __future__ import annotations
 
+import contextlib
 import math
 import multiprocessing
 import os
 import signal
 import statistics
+import sys
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -102,14 +104,25 @@ class Summary:
 
 
 # -- worker pool ------------------------------------------------------------------------------
+# Workers are forked on Linux: they inherit the generator built (and calibrated, its tokenizer
+# loaded) by the parent, so a worker costs a fork instead of importing transformers and loading
+# the tokenizer again. Elsewhere (no safe fork) they are spawned and build their own generator.
 _worker_gen: KVGenerator | None = None
 _worker_fmt: RecordFormat = "mistral"
+#: Samples per task sent to a worker (fewer when the run is small, to keep every worker busy).
+POOL_CHUNK = 64
+
+
+def _quiet_worker_signals() -> None:
+    # Ctrl-C reaches the whole process group: the parent handles it and stops the pool; SIGTERM
+    # (pool.terminate) ends a worker at once, never through the parent's inherited handler.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
 
 
 def _init_worker(spec: dict[str, Any]) -> None:
     global _worker_gen, _worker_fmt
-    # Ctrl-C reaches the whole process group: the parent handles it and stops the pool.
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    _quiet_worker_signals()
     _worker_gen = make_generator(**spec["generator"])
     _worker_fmt = spec["fmt"]
 
@@ -119,16 +132,54 @@ def _work(chunk: tuple[int, int]) -> list[tuple[str, dict[str, Any]]]:
     return [(to_json_line(s, _worker_fmt), s.meta) for s in _worker_gen.iter_samples(*chunk)]
 
 
+def pool_start_method() -> str:
+    """``fork`` where it is safe and available (Linux), else ``spawn``."""
+    return "fork" if sys.platform.startswith("linux") else "spawn"
+
+
+@contextlib.contextmanager
+def _tokenizers_single_threaded() -> Iterator[None]:
+    """Forked workers count single-threaded (Hugging Face tokenizers would otherwise warn that
+    its thread pool cannot cross a fork); the parent's setting is restored once they exist."""
+    key = "TOKENIZERS_PARALLELISM"
+    old = os.environ.get(key)
+    os.environ[key] = "false"
+    try:
+        yield
+    finally:
+        if old is None:
+            os.environ.pop(key, None)
+        else:
+            os.environ[key] = old
+
+
 def _pool_lines(
-    spec: dict[str, Any], fmt: RecordFormat, num_samples: int, num_workers: int
+    gen: KVGenerator,
+    spec: dict[str, Any],
+    fmt: RecordFormat,
+    num_samples: int,
+    num_workers: int,
 ) -> Iterator[tuple[str, dict[str, Any]]]:
     """(JSON line, meta) for every sample in index order, from ``num_workers`` processes."""
-    chunk = 64
+    global _worker_gen, _worker_fmt
+    chunk = max(1, min(POOL_CHUNK, -(-num_samples // (4 * num_workers))))
     chunks = [(i, min(i + chunk, num_samples)) for i in range(0, num_samples, chunk)]
-    ctx = multiprocessing.get_context("spawn")
-    with ctx.Pool(num_workers, _init_worker, ({"generator": spec, "fmt": fmt},)) as pool:
-        for part in pool.imap(_work, chunks):
-            yield from part
+    method = pool_start_method()
+    ctx = multiprocessing.get_context(method)
+    if method == "fork":
+        _worker_gen, _worker_fmt = gen, fmt  # inherited by the forked workers
+        init: Any = _quiet_worker_signals
+        initargs: tuple[Any, ...] = ()
+    else:
+        init, initargs = _init_worker, ({"generator": spec, "fmt": fmt},)
+    try:
+        with _tokenizers_single_threaded():
+            pool = ctx.Pool(num_workers, init, initargs)
+        with pool:
+            for part in pool.imap(_work, chunks):
+                yield from part
+    finally:
+        _worker_gen = None
 
 
 def generate_file(
@@ -159,7 +210,7 @@ def generate_file(
     if num_workers <= 1:
         lines = ((to_json_line(s, fmt), s.meta) for s in gen.iter_samples())
     else:
-        lines = _pool_lines(spec, fmt, cfg.num_samples, num_workers)
+        lines = _pool_lines(gen, spec, fmt, cfg.num_samples, num_workers)
     if progress:
         from tqdm import tqdm
 

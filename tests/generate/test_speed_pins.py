@@ -70,3 +70,14 @@ def test_paper_preset_file_pinned(tmp_path, key):
     out = tmp_path / "out.jsonl"
     generate_file(task, out, preset=preset, overrides={"num_samples": n})
     assert hashlib.sha256(out.read_bytes()).hexdigest() == FILE_PINS[key]
+
+
+@pytest.mark.parametrize("tokenizer", ["embedded", "hf"])
+def test_workers_write_the_same_bytes(tmp_path, tiny_tokenizer_dir, tokenizer):
+    """Forked (Linux) or spawned workers: the file is the one process's, byte for byte."""
+    tok = None if tokenizer == "embedded" else str(tiny_tokenizer_dir)
+    over = {"num_samples": 70, "max_tokens": 1024}
+    one, two = tmp_path / "one.jsonl", tmp_path / "two.jsonl"
+    generate_file("simple-kv", one, overrides=over, tokenizer=tok, num_workers=1)
+    generate_file("simple-kv", two, overrides=over, tokenizer=tok, num_workers=2)
+    assert one.read_bytes() == two.read_bytes()
