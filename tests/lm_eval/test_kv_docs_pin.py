@@ -1,8 +1,9 @@
 """KV eval documents stay byte-identical through speed work (issue 10).
 
-The hashes were taken from the documents as built before the KV eval caching (one calibrated
-generator per task and tokenizer, cached number counts); any change of them is a change of the
-eval set and must come with a task version bump.
+The hashes were taken from the documents as built without the KV eval caching (a fresh
+generator per cell, as before the speed work) with the eval domain of issue 8 (commit
+"[overlap]"); any change of them is a change of the eval set and must come with a task version
+bump.
 """
 
 from __future__ import annotations
@@ -18,10 +19,10 @@ from artificial_needles.tokens import load_tokenizer
 #: (task, lengths, depth_buckets, num_samples) -> sha256 of the docs as sorted-key JSON lines.
 PINS = {
     ("simple-kv", (1024, 2048), 4, 3): (
-        "2a7a424e179c55720d55026e6a02610c0a5f08cf17585a0593010dfc9c127c73"
+        "683b049b53f64938b67e991e221b6d52264c6c62e8b64549c79446c371db3d7b"
     ),
     ("multi-subkey-kv", (1024, 2048), 4, 3): (
-        "0d34a831e1b6500fff3aff69bad82afae7bf2967f5367f237067c9cdd162c741"
+        "2b9cd313c0c68de31e169718bc82399905c2eccc19b88c543b154bd72aaa3a6f"
     ),
 }
 

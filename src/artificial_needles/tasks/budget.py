@@ -90,7 +90,38 @@ class TokenBudget:
         w = self._weights
         return raw + w[0] + w[1] * len(pairs) + w[2] * nums
 
+    #: Config fields the calibration never reads (only the sample loop does): generators that
+    #: differ in nothing else share one fit per tokenizer in a process (a plugin whose
+    #: ``make_gold``/``make_pair`` read one of them removes it here).
+    CALIBRATION_FREE = frozenset(
+        {
+            "num_samples",
+            "seed",
+            "max_tokens",
+            "margin",
+            "num_dicts",
+            "gold_position",
+            "gold_index",
+            "gold_depth",
+            "shuffle_names",
+        }
+    )
+
     def _calibrate(self) -> tuple[float, float, float]:
+        """The fitted line costs (:meth:`_fit`), computed once per tokenizer, generator class,
+        domain and calibration-relevant config in this process."""
+        from artificial_needles.token_fast import calibration_cache
+
+        cache = calibration_cache(self.counter)
+        fields = self.cfg.model_dump()
+        relevant = sorted((k, v) for k, v in fields.items() if k not in self.CALIBRATION_FREE)
+        key = (type(self), getattr(self, "domain", None), repr(relevant))
+        weights = cache.get(key)
+        if weights is None:
+            weights = cache[key] = self._fit()
+        return weights
+
+    def _fit(self) -> tuple[float, float, float]:
         """Fit the structural token cost of a line (per line, per pair, per number) by least
         squares on a few probe prompts counted exactly with the target tokenizer."""
         import numpy as np

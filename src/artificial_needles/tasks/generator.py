@@ -33,6 +33,7 @@ from artificial_needles.tasks.draw import choose_position, draw_int
 from artificial_needles.tasks.parse import Parsed, check_layout, parse_dictionaries
 from artificial_needles.tasks.sample import DictBlock, Gold, Sample
 from artificial_needles.templates import assemble_prompt, dictionary_line, dictionary_lines
+from artificial_needles.token_fast import number_cache
 from artificial_needles.tokens import TokenCounter
 
 _MAX_ADJUST_ROUNDS = 64
@@ -62,7 +63,8 @@ class KVGenerator(TokenBudget, ABC):
         self.domain = check_domain(domain)
         self.counter = counter
         self.preset = preset
-        self._ntok: dict[int, int] = {}
+        # Token counts of printed integers, shared by every generator of this counter.
+        self._ntok: dict[int, int] = number_cache(counter)
         self._skeleton_cache: dict[str, int] = {}
         self._weights = self._calibrate()
         self._check_feasible()
