@@ -24,11 +24,17 @@ from artificial_needles.scoring import bucket_keys, kv_buckets, score_kv
 from artificial_needles.scoring import bucket_mean as _bucket_mean
 
 
-@functools.lru_cache(maxsize=8)
-def _cached_docs(task: str, tokenizer: str, chat: bool, lengths, buckets, n, seed, margin):
+@functools.lru_cache(maxsize=4)
+def _counter(tokenizer: str, chat: bool):
+    """One loaded tokenizer per name for both tasks (they then share its number counts)."""
     from artificial_needles.tokens import load_tokenizer
 
-    counter = load_tokenizer(tokenizer, chat_template=chat)
+    return load_tokenizer(tokenizer, chat_template=chat)
+
+
+@functools.lru_cache(maxsize=8)
+def _cached_docs(task: str, tokenizer: str, chat: bool, lengths, buckets, n, seed, margin):
+    counter = _counter(tokenizer, chat)
     docs = build_kv_docs(task, counter, lengths, buckets, n, seed, margin)
     keys = list(bucket_keys(kv_buckets(d) for d in docs))
     return [{**d, "bucket_keys": keys} for d in docs], tuple(keys)
