@@ -42,16 +42,20 @@ def _generate(args: argparse.Namespace) -> int:
 
 
 def _list(args: argparse.Namespace) -> int:
+    from artificial_needles.options import generator_params
     from artificial_needles.plugins import get_generators, provider_of
 
+    shared = generator_params()
     rows = []
     for name, cls in get_generators().items():
         params = {
-            f: {
-                "default": info.get_default(call_default_factory=True),
-                "description": info.description,
+            p.name: {
+                "default": p.default,
+                "description": p.help,
+                "flag": p.cli_flag if p.name in shared else None,
+                "axolotl_key": p.axolotl_key if p.name in shared else None,
             }
-            for f, info in cls.config_cls.model_fields.items()
+            for p in generator_params(name).values()
         }
         rows.append(
             {
@@ -71,7 +75,8 @@ def _list(args: argparse.Namespace) -> int:
             shown = ", ".join(f"{k}={v}" for k, v in values.items())
             print(f"  preset {preset}: {shown}")
         for field, info in row["parameters"].items():
-            print(f"  --set {field}=...  (default {info['default']!r}) {info['description'] or ''}")
+            how = info["flag"] or f"--set {field}=..."
+            print(f"  {how}  (default {info['default']!r}) {info['description'] or ''}")
     return 0
 
 
