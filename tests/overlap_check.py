@@ -8,9 +8,11 @@ in worker processes (:func:`run_scans`) so that the full acceptance test stays w
 
 from __future__ import annotations
 
+import functools
 import multiprocessing
 import os
 import re
+import time
 from collections.abc import Iterable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
@@ -90,8 +92,9 @@ class Scan:
     tokenizer: str = "default"
 
 
-def scan(job: Scan, golds: Golds) -> dict[str, Any]:
-    """Hits of ``golds`` in the samples of ``job``, and the keys outside the domain's class."""
+def scan(job: Scan, golds: Golds, collect: bool = False) -> dict[str, Any]:
+    """Hits of ``golds`` in the samples of ``job``, and the keys outside the domain's class;
+    with ``collect``, also the golds of the samples themselves (``"golds"``)."""
     from artificial_needles.generate import make_generator
 
     gen = make_generator(
@@ -104,8 +107,12 @@ def scan(job: Scan, golds: Golds) -> dict[str, Any]:
     hits: list[tuple[int, str]] = []
     wrong: list[tuple[int, str]] = []
     pairs = 0
+    own = Golds()
     for i in range(job.start, job.stop):
-        text = body(gen.sample(i).prompt)
+        sample = gen.sample(i)
+        if collect:
+            own.add(sample.prompt, sample.meta["gold_position"], *_gold(sample.meta))
+        text = body(sample.prompt)
         hits += [(i, line) for line in LINE.findall(text) if line in golds.lines]
         for m in pattern.finditer(text):
             pairs += 1
@@ -118,28 +125,43 @@ def scan(job: Scan, golds: Golds) -> dict[str, Any]:
                 k = cls(int(m.group(1)))
             if k != key_cls or (value_cls is not None and cls(int(m.group(2))) != value_cls):
                 wrong.append((i, printed))
-    return {"hits": hits, "wrong_class": wrong[:20], "num_wrong": len(wrong), "pairs": pairs}
+    return {
+        "hits": hits,
+        "wrong_class": wrong[:20],
+        "num_wrong": len(wrong),
+        "pairs": pairs,
+        "golds": own,
+    }
 
 
-def _scan_args(args: tuple[Scan, Golds]) -> dict[str, Any]:
+def _gold(meta: dict[str, Any]) -> tuple[Any, int]:
+    return meta["gold_key"], meta["gold_value"]
+
+
+def _scan_args(args: tuple[Scan, Golds, bool]) -> dict[str, Any]:
     return scan(*args)
 
 
-def run_scans(jobs: Sequence[Scan], golds: Golds, workers: int | None = None) -> dict[str, Any]:
+def run_scans(
+    jobs: Sequence[Scan], golds: Golds, workers: int | None = None, collect: bool = False
+) -> dict[str, Any]:
     """All ``jobs`` over worker processes (default: the usable CPUs); results summed."""
     if workers is None:
         workers = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else 2
     total: dict[str, Any] = {"hits": [], "wrong_class": [], "num_wrong": 0, "pairs": 0}
     if workers <= 1 or len(jobs) == 1:
-        results = [scan(j, golds) for j in jobs]
+        results = [scan(j, golds, collect) for j in jobs]
     else:
         method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
         ctx = multiprocessing.get_context(method)
         with ProcessPoolExecutor(workers, mp_context=ctx) as pool:
-            results = list(pool.map(_scan_args, [(j, golds) for j in jobs]))
+            results = list(pool.map(_scan_args, [(j, golds, collect) for j in jobs]))
+    total["golds"] = Golds()
     for r in results:
-        for k in total:
+        for k in ("hits", "wrong_class", "num_wrong", "pairs"):
             total[k] += r[k]
+        total["golds"].pairs |= r["golds"].pairs
+        total["golds"].lines |= r["golds"].lines
     return total
 
 
@@ -150,3 +172,50 @@ def chunks(task: str, seeds: Iterable[int], stop: int, size: int, **kw: Any) -> 
         for s in seeds
         for a in range(0, stop, size)
     ]
+
+
+#: The acceptance test of issue 8: seeds, training indices, Axolotl eval split size (as the
+#: shipped paper configs' ``needles_eval_samples``).
+SEEDS = range(10)
+TRAIN_STOP = 10_000
+SPLIT_SAMPLES = 150
+
+
+def axolotl_split_scans(task: str, seeds: Iterable[int], count: int) -> list[Scan]:
+    """The Axolotl eval split (``needles_eval_samples: count``) of a paper-preset run per seed,
+    exactly as the plugin's spec describes it."""
+    from artificial_needles.axolotl.spec import build_spec, split_domain
+
+    jobs = []
+    for seed in seeds:
+        cfg = {
+            "needles_task": task,
+            "needles_preset": PAPER[task],
+            "needles_num_samples": TRAIN_STOP,
+            "needles_eval_samples": count,
+            "needles_seed": seed,
+            "sequence_len": 4096,
+        }
+        spec = build_spec(cfg, "eval")
+        start = int(spec["start"])
+        overrides = spec["overrides"]
+        jobs.append(Scan(task, spec["preset"], overrides, start, start + count, split_domain(spec)))
+    return jobs
+
+
+@functools.cache
+def acceptance(task: str) -> dict[str, Any]:
+    """Everything the acceptance tests assert, computed once per process: the golds of the KV
+    eval documents (``"kv"``) and of the Axolotl eval split (``"split"``) of seeds 0-9, the
+    scan of the split against the KV golds (``"split_scan"``), and the scan of training indices
+    0-9,999 of seeds 0-9 against both (``"train"``); ``"seconds"`` it took."""
+    from artificial_needles.tokens import load_tokenizer
+
+    t0 = time.perf_counter()
+    kv = kv_eval_golds(task, SEEDS, load_tokenizer(None))
+    split_scan = run_scans(axolotl_split_scans(task, SEEDS, SPLIT_SAMPLES), kv, collect=True)
+    split = split_scan["golds"]
+    both = Golds(kv.pairs | split.pairs, kv.lines | split.lines)
+    train = run_scans(chunks(task, SEEDS, TRAIN_STOP, 500), both)
+    seconds = time.perf_counter() - t0
+    return {"kv": kv, "split": split, "split_scan": split_scan, "train": train, "seconds": seconds}

@@ -40,7 +40,7 @@ def generate(config: str, output: str, split: str, num_samples: int | None) -> N
     """Generate the needles plugin's training data of CONFIG as JSONL chat records."""
     from transformers import AutoTokenizer
 
-    from artificial_needles.axolotl.spec import build_spec, iter_split
+    from artificial_needles.axolotl.spec import build_spec, iter_split, split_domain
     from artificial_needles.generate import Summary, make_generator
     from artificial_needles.io import atomic_write
     from artificial_needles.records import to_json_line
@@ -57,7 +57,13 @@ def generate(config: str, output: str, split: str, num_samples: int | None) -> N
     name = cfg.get("tokenizer_config") or cfg["base_model"]
     tokenizer = AutoTokenizer.from_pretrained(name)
     counter = HFTokenCounter(tokenizer, str(name), chat_template=True)
-    gen = make_generator(spec["task"], spec["preset"], spec["overrides"], tokenizer=counter)
+    gen = make_generator(
+        spec["task"],
+        spec["preset"],
+        spec["overrides"],
+        tokenizer=counter,
+        domain=split_domain(spec),
+    )
     summary = Summary(gen.cfg.budget)
     with atomic_write(output) as fh:
         for sample in iter_split(gen, spec, count):

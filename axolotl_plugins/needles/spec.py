@@ -29,10 +29,15 @@ from artificial_needles.io import atomic_write
 #: Axolotl's default of ``dataset_prepared_path``.
 DEFAULT_PREPARED_PATH = "last_run_prepared"
 #: The eval split's seeds have the top bit set (>= 2**63), as the lm-eval KV eval's do
-#: (:func:`artificial_needles.data.kv_eval.cell_seed`), from their own hash label: they are never
-#: a training seed, so no eval sample is a training sample of any index, and none is a KV eval
-#: document either.
+#: (:func:`artificial_needles.data.kv_eval.cell_seed`), from their own hash label, so its random
+#: streams are not a training set's. Streams alone cannot keep the data apart (chance repeats of
+#: (key, value) pairs are certain over many training samples): see :data:`SPLIT_DOMAINS`.
 EVAL_SEED_BIT = 1 << 63
+#: Data domain of each split (:mod:`artificial_needles.seeding`). The eval split is generated in
+#: the "validation" domain: its keys are in the class no training key is ever drawn from, and
+#: its values in the class no lm-eval KV document's value is drawn from, so no eval-split prompt
+#: shares a key with training data nor a (key, value) pair with the lm-eval KV documents.
+SPLIT_DOMAINS = {"train": "train", "eval": "validation"}
 
 
 def eval_seed(task: str, seed: int) -> int:
@@ -40,6 +45,11 @@ def eval_seed(task: str, seed: int) -> int:
     from artificial_needles.seeding import sample_seed
 
     return sample_seed(seed, 0, f"axolotl-eval/{task}") | EVAL_SEED_BIT
+
+
+def split_domain(spec: dict[str, Any]) -> str:
+    """The data domain a spec's generator draws in (specs written before domains: by split)."""
+    return spec.get("domain") or SPLIT_DOMAINS[spec["split"]]
 
 
 def validate_generator(cfg: Any) -> None:
@@ -94,6 +104,7 @@ def build_spec(cfg: Any, split: str) -> dict[str, Any]:
         "preset": cfg.get("needles_preset"),
         "overrides": overrides,
         "split": split,
+        "domain": SPLIT_DOMAINS[split],
         "start": 0,
         "count": count,
         "mix_ratio": cfg.get("needles_mix_ratio") if split == "train" else None,
