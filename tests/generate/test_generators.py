@@ -217,3 +217,27 @@ def test_to_dataset():
     assert [m["role"] for m in ds[0]["messages"]] == ["system", "user", "assistant"]
     assert ds[2]["meta"]["index"] == 2
     assert ds[0]["messages"][1]["content"] == gen.sample(0).prompt
+
+
+def test_fixed_num_dicts_far_over_budget_settles_in_few_counts(hf_counter, monkeypatch):
+    """31 dictionaries drawn at ~2.5x the budget: keys are removed by the estimate between
+    exact counts (before: one key per count, and 64 counts were not enough)."""
+    params = {
+        "max_tokens": 815,
+        "margin": 20,
+        "num_dicts": 31,
+        "key_digits": (4, 6),
+        "value_digits": (6, 6),
+        "dict_size": (1, 6),
+        "gold_dict_size": 1,
+        "seed": 62640,
+    }
+    gen = make_generator("simple-kv", overrides=params, tokenizer=hf_counter)
+    counts: list[int] = []
+    count = hf_counter.count
+    monkeypatch.setattr(hf_counter, "count", lambda text: counts.append(count(text)) or counts[-1])
+    for index in (67193, 1, 2):
+        counts.clear()
+        s = gen.sample(index)
+        assert s.meta["num_dicts"] == 31 and s.meta["num_tokens"] <= gen.cfg.budget
+        assert len(counts) <= 8, counts
