@@ -18,7 +18,7 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
-from artificial_needles.seeding import DOMAIN_CLASSES, class_lookup, key_class
+from artificial_needles.seeding import DOMAIN_CLASSES, class_lookup
 from artificial_needles.templates import INTRO
 
 LINE = re.compile(r"Dictionary \[\d+\] (\{.*\})")
@@ -119,8 +119,10 @@ def scan(job: Scan, golds: Golds, collect: bool = False) -> dict[str, Any]:
             printed = f"({m.group(1)}): {m.group(2)}" if multi else m.group(0)
             if printed in golds.pairs:
                 hits.append((i, printed))
-            if multi:
-                k = key_class([int(x) for x in m.group(1).split(", ")])
+            if multi:  # the XOR of the subkeys' classes (seeding.key_class), from the table
+                k = 0
+                for x in m.group(1).split(", "):
+                    k ^= cls(int(x))
             else:
                 k = cls(int(m.group(1)))
             if k != key_cls or (value_cls is not None and cls(int(m.group(2))) != value_cls):
