@@ -65,13 +65,16 @@ def test_flags_reach_the_config():
     }
 
 
-def test_generate_flags_do_not_load_pydantic_for_other_commands():
+def test_generate_flags_are_not_built_for_other_commands():
+    """The generator flags import the config (pydantic); other commands skip that."""
     code = (
         "import sys; from artificial_needles.cli import build_parser; "
-        "build_parser().parse_args(['tasks-path']); print('pydantic' in sys.modules)"
+        "build_parser().parse_args(['tasks-path']); "
+        "print('artificial_needles.options' in sys.modules, "
+        "'artificial_needles.tasks.config' in sys.modules)"
     )
     res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
-    assert res.stdout.strip() == "False", res.stderr
+    assert res.stdout.strip() == "False False", res.stderr
 
 
 @pytest.mark.parametrize("fmt", ["mistral", "openai"])
