@@ -110,6 +110,10 @@ class _DeferredFlags:
         self._ensure_flags()
         return super().parse_known_args(args, namespace)
 
+    def _parse_known_args(self, *args: Any, **kwargs: Any) -> Any:  # any Python's inner entry
+        self._ensure_flags()
+        return super()._parse_known_args(*args, **kwargs)  # type: ignore[misc]
+
     def format_help(self) -> str:
         self._ensure_flags()
         return super().format_help()
