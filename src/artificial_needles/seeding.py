@@ -16,8 +16,8 @@ Axolotl eval split, ``needles_eval_samples``). Independent random streams do not
 apart: with 3-4 digit keys and values there are about 10**8 (key, value) pairs, and a paper-sized
 training sample prints about 300 of them, so ten seeds of 10,000 training samples print a large
 share of the pair space, and an evaluation document's gold pair occurs in some training prompt
-by chance (seed 1, simple-kv: training samples 56 and 67 already contain gold pairs of the
-evaluation documents of version 2.0 of the tasks).
+by chance (with separate seeds only, training samples 56 and 67 of ``simple-kv --preset
+paper-mistral --seed 1`` contained gold pairs of the KV evaluation documents of seed 1).
 
 The guarantee is therefore structural. A fixed keyed hash splits the integers into class 0 and
 class 1 (:func:`number_class`): ``n`` and ``n ^ 1`` always fall in different classes, and which

@@ -5,6 +5,11 @@ shuffled order; exactly one key in the prompt contains all of them. A share of t
 keys (``sharing_fraction``) contains ``shared_subkeys`` of the queried subkeys, never all.
 The gold value appears nowhere else as a number.
 
+A tuple key's class is the XOR of its subkeys' classes (:mod:`artificial_needles.seeding`):
+the last fresh subkey of every key is the member of ``{n, n ^ 1}`` that puts the key in the
+class of the generator's domain, so no evaluation key (as a set of subkeys) is ever a training
+key; in the evaluation domains values are also kept in the domain's value class.
+
 Extra metadata: ``query_subkeys`` (the queried integers in question order) and
 ``gold_key_text`` (the key as printed).
 """

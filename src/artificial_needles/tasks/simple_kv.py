@@ -3,6 +3,11 @@
 Prompt: ``Dictionary [i] {k: v, ...}`` lines; the question asks for the value of one key and
 the dictionary that holds it. The gold key occurs once in the whole prompt, and neither the gold
 key nor the gold value appears anywhere else as a number.
+
+Every key is in the key class of the generator's domain, and in the evaluation domains every
+value in the domain's value class (:mod:`artificial_needles.seeding`): a drawn number of the
+wrong class is replaced by its partner ``n ^ 1``, in the scalar drawers and in the numpy path
+alike, so no evaluation key is ever a training key and no random draw is added.
 """
 
 from __future__ import annotations
