@@ -126,3 +126,22 @@ def test_no_eval_split_gold_in_training_indices_0_to_9999_of_seeds_0_to_9(task):
     assert result["split_scan"]["hits"] == []
     assert result["split_scan"]["num_wrong"] == 0, result["split_scan"]["wrong_class"]
     assert len(split.lines) == 1500 and len(split.pairs) > 1490  # 10 seeds x 150 samples
+
+
+def test_eval_split_rows_are_the_validation_domain_samples(tiny_tokenizer_dir):
+    """The rows Axolotl gets for the eval split (``generate_rows``, as the dataset type and the
+    ``needles-generate`` command build them) are the validation-domain samples."""
+    from transformers import AutoTokenizer
+
+    from artificial_needles.axolotl.dataset import generate_rows
+    from artificial_needles.tokens import HFTokenCounter
+
+    tok = AutoTokenizer.from_pretrained(tiny_tokenizer_dir)
+    spec = build_spec({**_cfg(1, eval_samples=3), "sequence_len": 384}, "eval")
+    rows = generate_rows(tok, spec, 3)
+    counter = HFTokenCounter(tok, "tiny", chat_template=True)
+    gen = make_generator(spec["task"], None, spec["overrides"], counter, domain="validation")
+    for row, sample in zip(rows, iter_split(gen, spec, 3), strict=True):
+        text = tok.decode(row["input_ids"])
+        assert sample.prompt in text
+        assert number_class(sample.meta["gold_key"]) == DOMAIN_CLASSES["validation"][0]
