@@ -37,9 +37,12 @@ _EMBEDDED_ALIASES = {None, "", "default", "embedded", EMBEDDED_NAME}
 
 def embedded_model_path() -> Path:
     """Path of the Mistral-7B v0.1 SentencePiece model inside the ``mistral-common`` package."""
-    import mistral_common
+    import importlib.util
 
-    path = Path(mistral_common.__file__).parent / "data" / "tokenizer.model.v1"
+    # Located without importing mistral-common (its import costs more than the whole set-up).
+    spec = importlib.util.find_spec("mistral_common")
+    where = list(spec.submodule_search_locations or []) if spec else []
+    path = Path(where[0] if where else "mistral_common") / "data" / "tokenizer.model.v1"
     if not path.is_file():
         raise NeedlesError(
             f"the embedded tokenizer {path} is missing from the installed mistral-common; "
