@@ -11,6 +11,7 @@ from __future__ import annotations
 import functools
 import multiprocessing
 import os
+import pickle
 import re
 import time
 from collections.abc import Iterable, Sequence
@@ -154,8 +155,8 @@ def run_scans(
     if workers <= 1 or len(jobs) == 1:
         results = [scan(j, golds, collect) for j in jobs]
     else:
-        method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
-        ctx = multiprocessing.get_context(method)
+        # spawn: safe inside any parent (pytest-xdist workers run threads); 2 imports at most
+        ctx = multiprocessing.get_context("spawn")
         with ProcessPoolExecutor(workers, mp_context=ctx) as pool:
             results = list(pool.map(_scan_args, [(j, golds, collect) for j in jobs]))
     total["golds"] = Golds()
@@ -221,3 +222,20 @@ def acceptance(task: str) -> dict[str, Any]:
     train = run_scans(chunks(task, SEEDS, TRAIN_STOP, 500), both)
     seconds = time.perf_counter() - t0
     return {"kv": kv, "split": split, "split_scan": split_scan, "train": train, "seconds": seconds}
+
+
+def shared_acceptance(task: str, tmp_path_factory: Any) -> dict[str, Any]:
+    """:func:`acceptance`, computed once per test run even when pytest-xdist spreads the tests
+    that read it over several workers (a file under the run's shared temporary folder, behind a
+    lock; the other workers wait for it instead of computing it again)."""
+    if not os.environ.get("PYTEST_XDIST_WORKER"):
+        return acceptance(task)
+    from filelock import FileLock
+
+    path = tmp_path_factory.getbasetemp().parent / f"overlap-acceptance-{task}.pickle"
+    with FileLock(f"{path}.lock"):
+        if path.is_file():
+            return pickle.loads(path.read_bytes())
+        result = acceptance(task)
+        path.write_bytes(pickle.dumps(result))
+        return result

@@ -19,10 +19,10 @@ from overlap_check import (
     PAPER,
     Golds,
     Scan,
-    acceptance,
     body,
     kv_eval_golds,
     scan,
+    shared_acceptance,
 )
 
 from artificial_needles.generate import make_generator
@@ -126,13 +126,13 @@ def test_unknown_domain_is_refused():
 
 @pytest.mark.slow
 @pytest.mark.parametrize("task", TASKS)
-def test_no_kv_eval_gold_in_training_indices_0_to_9999_of_seeds_0_to_9(task):
+def test_no_kv_eval_gold_in_training_indices_0_to_9999_of_seeds_0_to_9(task, tmp_path_factory):
     """The acceptance test of issue 8: the gold pairs and gold dictionary lines of the KV eval
     documents (lm-eval defaults) of seeds 0-9 occur in no training sample 0-9,999 of seeds 0-9
     (paper preset, any pair anywhere in the prompt) nor in the Axolotl eval split of those runs;
     every training key is in the training class. The Axolotl side is asserted in
     tests/axolotl/test_axolotl_eval_split.py from the same computation."""
-    result = acceptance(task)
+    result = shared_acceptance(task, tmp_path_factory)
     kv, train = result["kv"], result["train"]
     assert [h for h in train["hits"] if h[1] in kv.pairs or h[1] in kv.lines] == []
     assert train["num_wrong"] == 0, train["wrong_class"]
