@@ -5,15 +5,18 @@
   calling the tokenizer. It is used only when it agrees with the tokenizer's own call on probe
   texts at load (special tokens on and off) and while the backend has no truncation or padding
   set; otherwise the counter calls the tokenizer as before.
-* :func:`number_cache` / :func:`calibration_cache`: per-counter dictionaries shared by every
-  generator made with that counter in this process (token counts of printed integers; fitted
-  token costs of a dictionary line), so building more generators for the same tokenizer (one
-  per eval cell, per task) costs no tokenization.
+* :func:`number_cache` / :func:`calibration_cache`: dictionaries shared in this process by
+  every generator of one tokenizer (:func:`tokenizer_key`: class, name or path, file stamps),
+  even when it is loaded again: token counts of printed integers and fitted token costs of a
+  dictionary line, so more generators for the same tokenizer (one per eval cell, per task, per
+  call) cost no tokenization. Only the embedded and file/directory tokenizers are shared by
+  name; they are exact functions of the tokenizer.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from pathlib import Path
 from typing import Any
 
 #: Texts on which the backend must count exactly as the tokenizer call does.
@@ -57,19 +60,52 @@ def backend_lengths(tokenizer: Any) -> Lengths | None:
     return lengths
 
 
-def number_cache(counter: Any) -> dict[int, int]:
-    """Token counts of ``" <n>"`` per integer ``n`` for ``counter`` (shared, filled lazily)."""
-    cache = getattr(counter, "_needles_numbers", None)
+#: Caches shared by every counter of one tokenizer (see :func:`tokenizer_key`).
+_SHARED: dict[tuple[Any, ...], dict[str, dict[Any, Any]]] = {}
+
+
+def tokenizer_key(counter: Any) -> tuple[Any, ...] | None:
+    """Identity of the tokenizer behind ``counter``: its class and name and, for a local
+    path, the size and modification time of its files (a tokenizer rewritten in place is a new
+    one); ``None`` (nothing shared) for other names, e.g. hub names. Counters of the same
+    tokenizer loaded twice share their caches."""
+    name = str(counter.name)
+    path = Path(name)
+    try:
+        if name.startswith("embedded:"):  # tokens.EMBEDDED_NAME: fixed by the installed package
+            stamp: tuple[Any, ...] = ()
+        elif path.is_dir():
+            files = sorted(f for f in path.iterdir() if f.is_file())
+            stamp = tuple((f.name, f.stat().st_size, f.stat().st_mtime_ns) for f in files)
+        elif path.is_file():
+            stamp = (path.stat().st_size, path.stat().st_mtime_ns)
+        else:
+            return None
+    except OSError:
+        return None
+    return (type(counter).__qualname__, name, stamp)
+
+
+def _shared(counter: Any, kind: str) -> dict[Any, Any]:
+    attr = f"_needles_{kind}"
+    cache = getattr(counter, attr, None)
     if cache is None:
-        cache = {}
-        counter._needles_numbers = cache
+        key = tokenizer_key(counter)
+        cache = {} if key is None else _SHARED.setdefault(key, {}).setdefault(kind, {})
+        setattr(counter, attr, cache)
     return cache
+
+
+def number_cache(counter: Any) -> dict[int, int]:
+    """Token counts of ``" <n>"`` per integer ``n`` for ``counter``'s tokenizer (shared)."""
+    return _shared(counter, "numbers")
 
 
 def calibration_cache(counter: Any) -> dict[Any, Any]:
-    """Fitted line costs for ``counter`` by (generator class, calibration key)."""
-    cache = getattr(counter, "_needles_calibration", None)
-    if cache is None:
-        cache = {}
-        counter._needles_calibration = cache
-    return cache
+    """Fitted line costs for ``counter``'s tokenizer by (generator class, calibration key)."""
+    return _shared(counter, "calibration")
+
+
+def clear_caches() -> None:
+    """Forget every shared cache (counters made afterwards start empty, as in a new process)."""
+    _SHARED.clear()

@@ -78,3 +78,16 @@ def test_backend_path_steps_aside_when_truncating(tiny_tokenizer_dir):
         assert counter.encode_len(text) == full  # the tokenizer call resets truncation
     finally:
         counter.tokenizer.backend_tokenizer.no_truncation()
+
+
+def test_caches_shared_by_tokenizer_identity(tiny_tokenizer_dir):
+    """Loading the same tokenizer again reuses its number counts and fits; docs are unchanged."""
+    from artificial_needles.token_fast import calibration_cache, number_cache, tokenizer_key
+
+    a, b = load_tokenizer(str(tiny_tokenizer_dir)), load_tokenizer(str(tiny_tokenizer_dir))
+    assert tokenizer_key(a) == tokenizer_key(b) is not None
+    first = build_kv_docs("simple-kv", a, (512,), 2, 2)
+    assert number_cache(b) is number_cache(a) and number_cache(a)
+    assert calibration_cache(b) is calibration_cache(a) and calibration_cache(a)
+    assert build_kv_docs("simple-kv", b, (512,), 2, 2) == first
+    assert tokenizer_key(load_tokenizer(None)) != tokenizer_key(a)
