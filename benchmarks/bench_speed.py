@@ -228,12 +228,14 @@ def in_process(args, tok: str) -> None:
     from artificial_needles.generate import make_generator
     from artificial_needles.io import atomic_write
     from artificial_needles.records import to_json_line
+    from artificial_needles.token_fast import clear_caches
     from artificial_needles.tokens import load_tokenizer
 
     n = 100 if args.quick else 500
     for label, spec in (("embedded", None), ("HF fast", tok)):
         ratios = []
         for _ in range(args.repeats):
+            clear_caches()  # set-up included, as in a new process
             counter = load_tokenizer(spec)  # loading is outside both timings
 
             def pipeline(counter=counter) -> list[str]:
@@ -296,8 +298,10 @@ def ruler_docs(length: int, num: int, tok: str) -> list[dict]:
 def kv_docs(tok: str, length: int, per_bucket: int) -> tuple[float, list[dict]]:
     """CPU seconds and docs of one KV eval build from a freshly loaded tokenizer."""
     from artificial_needles.data.kv_eval import build_kv_docs
+    from artificial_needles.token_fast import clear_caches
     from artificial_needles.tokens import load_tokenizer
 
+    clear_caches()  # set-up included, as in a new process
     counter = load_tokenizer(tok)
     t0 = time.process_time()
     docs = build_kv_docs("simple-kv", counter, [length], 10, per_bucket)
