@@ -25,6 +25,7 @@ from overlap_check import (
     shared_acceptance,
 )
 
+from artificial_needles.errors import NeedlesError
 from artificial_needles.generate import make_generator
 from artificial_needles.seeding import (
     DOMAIN_CLASSES,
@@ -117,6 +118,24 @@ def test_domains_draw_unrelated_samples_from_the_same_seed(task):
         assert key_class(s.meta["gold_key"]) == DOMAIN_CLASSES[d][0]
     positions = {d: [s.meta["gold_position"] for s in ss] for d, ss in samples.items()}
     assert positions["train"] != positions["eval"] != positions["validation"]
+
+
+def test_a_key_space_too_small_for_one_domain_is_refused():
+    """Each domain has half of the keys: one-digit keys leave five, too few for dictionaries of
+    five distinct keys (the generator would never finish one)."""
+    with pytest.raises(NeedlesError, match=r"key_digits \[1, 1\] leave 5 keys per data domain"):
+        make_generator("simple-kv", overrides={"key_digits": (1, 1), "dict_size": (5, 5)})
+    with pytest.raises(NeedlesError, match="than the 6 that dict_size max 4"):
+        make_generator(
+            "simple-kv",
+            overrides={"key_digits": (1, 1), "value_digits": (1, 3), "dict_size": (4, 4)},
+        )
+    gen = make_generator("simple-kv", overrides={"key_digits": (1, 1), "dict_size": (4, 4)})
+    assert gen.check_sample(*_fields(gen.sample(0))) == []
+
+
+def _fields(sample):
+    return sample.prompt, sample.answer, sample.meta
 
 
 def test_unknown_domain_is_refused():

@@ -16,6 +16,7 @@ import random
 from itertools import islice
 from typing import Any
 
+from artificial_needles.errors import NeedlesError
 from artificial_needles.seeding import DOMAIN_CLASSES, check_domain, class_drawer, class_table
 from artificial_needles.tasks.config import KVConfig
 from artificial_needles.tasks.draw import number_drawer
@@ -52,6 +53,18 @@ class SimpleKVGenerator(KVGenerator):
         # (artificial_needles.seeding): no evaluation key is ever a training key.
         key_cls, value_cls = DOMAIN_CLASSES[check_domain(domain)]
         kd, vd = config.key_digits, config.value_digits
+        # Half of the keys of each digit count are in a domain's class; distractor keys also
+        # avoid the gold key and value, and keys are distinct within a dictionary.
+        keys = (10 ** kd[1] - (10 ** (kd[0] - 1) if kd[0] > 1 else 0)) // 2
+        value_may_be_key = vd[0] <= kd[1] and kd[0] <= vd[1]  # the gold value is then reserved
+        need = max(config.dict_size[1] + 1, config.gold_dict_size) + value_may_be_key
+        if keys < need:
+            raise NeedlesError(
+                f"{self.name}: key_digits {list(kd)} leave {keys} keys per data domain, fewer "
+                f"than the {need} that dict_size max {config.dict_size[1]} or gold_dict_size "
+                f"{config.gold_dict_size} need; raise key_digits or lower dict_size / "
+                "gold_dict_size"
+            )
         self._draw_key = class_drawer(number_drawer(kd), kd[1], key_cls)
         self._draw_value = class_drawer(number_drawer(vd), vd[1], value_cls)
         super().__init__(config, *args, domain=domain, **kwargs)
