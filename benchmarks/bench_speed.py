@@ -157,6 +157,26 @@ def run_child(cmd: list[str], cwd: str | None = None, env: dict | None = None) -
     }
 
 
+#: Runs argv[2:] as its own child and writes that child's peak RSS (KiB) to argv[1]: measured
+#: from a small parent, since a child forked from this (large) process would count our pages.
+RSS_LAUNCHER = """import os, sys
+pid = os.fork()
+if pid == 0:
+    os.execvp(sys.argv[2], sys.argv[2:])
+_, status, usage = os.wait4(pid, 0)
+with open(sys.argv[1], "w") as fh:
+    fh.write(str(usage.ru_maxrss))
+sys.exit(os.waitstatus_to_exitcode(status))
+"""
+
+
+def peak_rss(cmd: list[str], tmp: Path) -> float:
+    """Peak RSS (MiB) of ``cmd`` alone."""
+    out = tmp / "rss.txt"
+    run_child([sys.executable, "-S", "-c", RSS_LAUNCHER, str(out), *cmd])
+    return int(out.read_text()) / 1024
+
+
 def paired(a: Callable[[], dict], b: Callable[[], dict], runs: int, key: str = "cpu"):
     """Median of a, of b and of the pairwise ratio a/b, a and b interleaved."""
     ra, rb = [], []
@@ -373,20 +393,8 @@ def workers(args, tok: str) -> None:
 def memory(args) -> None:
     peaks = {}
     for n in (1000, args.stream):
-        peaks[n] = run_child(
-            [
-                EXE,
-                "generate",
-                "simple-kv",
-                "--max-tokens",
-                "512",
-                "--num-samples",
-                str(n),
-                "--quiet",
-                "-o",
-                str(tmp_out),
-            ]  # fmt: skip
-        )["rss"]
+        cmd = [EXE, "generate", "simple-kv", "--max-tokens", "512", "--num-samples", str(n)]
+        peaks[n] = peak_rss([*cmd, "--quiet", "-o", str(tmp_out)], tmp_out.parent)
     say(
         f"7. peak RSS, 1,000 vs {args.stream:,} samples",
         f"{peaks[1000]:.1f} vs {peaks[args.stream]:.1f} MiB "
