@@ -15,6 +15,12 @@
 
 from __future__ import annotations
 
+import atexit
+import hashlib
+import json
+import os
+import sys
+import tempfile
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
@@ -91,9 +97,107 @@ def _shared(counter: Any, kind: str) -> dict[Any, Any]:
     cache = getattr(counter, attr, None)
     if cache is None:
         key = tokenizer_key(counter)
-        cache = {} if key is None else _SHARED.setdefault(key, {}).setdefault(kind, {})
+        if key is None:
+            cache = {}
+        else:
+            if key not in _SHARED:
+                _SHARED[key] = _load_disk(counter)
+            cache = _SHARED[key].setdefault(kind, {})
         setattr(counter, attr, cache)
     return cache
+
+
+# -- on disk ------------------------------------------------------------------------------
+# The shared caches of a tokenizer are kept between processes in one small JSON file under the
+# user cache directory, named by a hash of the tokenizer's content (its files, or the embedded
+# SentencePiece model) and of the tokenizer libraries' versions: a changed tokenizer or library
+# is a new file. Entries are exact values (integers; floats round-trip through JSON), so a run
+# with the file is byte-identical to one without. ARTIFICIAL_NEEDLES_CACHE=off disables it;
+# ARTIFICIAL_NEEDLES_CACHE=DIR moves it. A file that cannot be read is ignored and rewritten.
+CACHE_ENV = "ARTIFICIAL_NEEDLES_CACHE"
+_FORMAT = 1
+#: (file, the loaded dictionaries, their sizes when loaded): written at exit when they grew.
+_DISK: dict[str, tuple[Path, dict[str, dict[Any, Any]], dict[str, int]]] = {}
+_AT_EXIT = False
+
+
+def cache_dir() -> Path | None:
+    """Where the caches live; ``None`` when disabled."""
+    env = os.environ.get(CACHE_ENV, "")
+    if env.lower() in ("off", "0", "false", "no"):
+        return None
+    if env:
+        return Path(env)
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "artificial-needles"
+
+
+def content_hash(counter: Any) -> str | None:
+    """sha256 of what ``counter`` tokenizes with, and of the library versions; ``None`` when
+    it cannot be told (then nothing is kept on disk)."""
+    h = hashlib.sha256(f"format {_FORMAT}; {type(counter).__qualname__}".encode())
+    for lib in ("sentencepiece", "tokenizers", "transformers"):
+        mod = sys.modules.get(lib)
+        h.update(f"; {lib} {getattr(mod, '__version__', None)}".encode())
+    name = str(counter.name)
+    path = Path(name)
+    try:
+        if name.startswith("embedded:") and hasattr(counter, "_sp"):
+            h.update(counter._sp.serialized_model_proto())
+        elif path.is_dir():
+            for f in sorted(p for p in path.iterdir() if p.is_file()):
+                h.update(f.name.encode() + b"\0" + f.read_bytes())
+        elif path.is_file():
+            h.update(path.read_bytes())
+        else:
+            return None
+    except (OSError, AttributeError, RuntimeError):
+        return None
+    return h.hexdigest()[:40]
+
+
+def _load_disk(counter: Any) -> dict[str, dict[Any, Any]]:
+    where = cache_dir()
+    digest = content_hash(counter) if where is not None else None
+    if where is None or digest is None:
+        return {}
+    file = where / f"tokens-{digest}.json"
+    data: dict[str, dict[Any, Any]] = {"numbers": {}, "calibration": {}}
+    try:
+        raw = json.loads(file.read_text())
+        if raw.get("format") == _FORMAT:
+            data["numbers"] = {int(k): int(v) for k, v in raw["numbers"].items()}
+            data["calibration"] = {
+                str(k): tuple(float(x) for x in v) for k, v in raw["calibration"].items()
+            }
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        data = {"numbers": {}, "calibration": {}}
+    global _AT_EXIT
+    if not _AT_EXIT:
+        _AT_EXIT = atexit.register(save_caches) is not None
+    _DISK[digest] = (file, data, {k: len(v) for k, v in data.items()})
+    return data
+
+
+def save_caches() -> None:
+    """Write the on-disk caches that grew in this process (atomically; errors are ignored)."""
+    for file, data, sizes in list(_DISK.values()):
+        if all(len(data.get(k, {})) <= n for k, n in sizes.items()):
+            continue
+        payload = {
+            "format": _FORMAT,
+            "numbers": {str(k): v for k, v in data.get("numbers", {}).items()},
+            "calibration": {str(k): list(v) for k, v in data.get("calibration", {}).items()},
+        }
+        try:
+            file.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(dir=file.parent, prefix=f".{file.name}.", suffix=".tmp")
+            with os.fdopen(fd, "w") as fh:
+                json.dump(payload, fh)
+            os.replace(tmp, file)
+        except OSError:
+            continue
+        sizes.update({k: len(v) for k, v in data.items()})
 
 
 def number_cache(counter: Any) -> dict[int, int]:
@@ -107,5 +211,8 @@ def calibration_cache(counter: Any) -> dict[Any, Any]:
 
 
 def clear_caches() -> None:
-    """Forget every shared cache (counters made afterwards start empty, as in a new process)."""
+    """Forget every in-process cache (counters made afterwards start as in a new process: from
+    the on-disk cache when there is one)."""
+    save_caches()
     _SHARED.clear()
+    _DISK.clear()

@@ -91,3 +91,28 @@ def test_caches_shared_by_tokenizer_identity(tiny_tokenizer_dir):
     assert calibration_cache(b) is calibration_cache(a) and calibration_cache(a)
     assert build_kv_docs("simple-kv", b, (512,), 2, 2) == first
     assert tokenizer_key(load_tokenizer(None)) != tokenizer_key(a)
+
+
+def test_disk_cache_is_exact(tmp_path, monkeypatch, tiny_tokenizer_dir):
+    """Number counts and fits kept on disk give the same docs as a cold start, for both kinds
+    of tokenizer; a corrupt cache file is ignored."""
+    from artificial_needles import token_fast
+
+    monkeypatch.setenv(token_fast.CACHE_ENV, str(tmp_path / "cache"))
+    for spec in (None, str(tiny_tokenizer_dir)):
+        token_fast.clear_caches()
+        cold = build_kv_docs("multi-subkey-kv", load_tokenizer(spec), (700,), 2, 2)
+        token_fast.clear_caches()  # writes the file
+        files = sorted((tmp_path / "cache").glob("tokens-*.json"))
+        assert files
+        warm = build_kv_docs("multi-subkey-kv", load_tokenizer(spec), (700,), 2, 2)
+        assert warm == cold
+    for f in files:
+        f.write_text("{not json")
+    token_fast.clear_caches()
+    assert build_kv_docs("multi-subkey-kv", load_tokenizer(spec), (700,), 2, 2) == cold
+    monkeypatch.setenv(token_fast.CACHE_ENV, "off")
+    token_fast.clear_caches()
+    assert token_fast.cache_dir() is None
+    assert build_kv_docs("multi-subkey-kv", load_tokenizer(spec), (700,), 2, 2) == cold
+    token_fast.clear_caches()

@@ -115,7 +115,8 @@ class TokenBudget:
         cache = calibration_cache(self.counter)
         fields = self.cfg.model_dump()
         relevant = sorted((k, v) for k, v in fields.items() if k not in self.CALIBRATION_FREE)
-        key = (type(self), getattr(self, "domain", None), repr(relevant))
+        cls = type(self)
+        key = f"{cls.__module__}.{cls.__qualname__}|{getattr(self, 'domain', None)}|{relevant!r}"
         weights = cache.get(key)
         if weights is None:
             weights = cache[key] = self._fit()
