@@ -81,3 +81,15 @@ def test_workers_write_the_same_bytes(tmp_path, tiny_tokenizer_dir, tokenizer):
     generate_file("simple-kv", one, overrides=over, tokenizer=tok, num_workers=1)
     generate_file("simple-kv", two, overrides=over, tokenizer=tok, num_workers=2)
     assert one.read_bytes() == two.read_bytes()
+
+
+def test_spawned_workers_write_the_same_bytes(tmp_path, monkeypatch):
+    """The start method used where fork is not safe (macOS, Windows) builds its own generator."""
+    from artificial_needles import generate
+
+    monkeypatch.setattr(generate, "pool_start_method", lambda: "spawn")
+    over = {"num_samples": 40, "max_tokens": 1024}
+    one, two = tmp_path / "one.jsonl", tmp_path / "two.jsonl"
+    generate_file("multi-subkey-kv", one, overrides=over, num_workers=1)
+    generate_file("multi-subkey-kv", two, overrides=over, num_workers=2)
+    assert one.read_bytes() == two.read_bytes()
