@@ -322,6 +322,7 @@ def ruler_docs(length: int, num: int, tok: str) -> list[dict]:
 
 def kv_docs(tok: str, length: int, per_bucket: int) -> tuple[float, list[dict]]:
     """CPU seconds and docs of one KV eval build from a freshly loaded tokenizer."""
+    import artificial_needles.generate  # noqa: F401  (imports are not the builder's cost)
     from artificial_needles.data.kv_eval import build_kv_docs
     from artificial_needles.token_fast import clear_caches
     from artificial_needles.tokens import load_tokenizer
