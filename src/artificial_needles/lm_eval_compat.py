@@ -14,6 +14,10 @@ Everything else talks to lm-eval through its public API (``simple_evaluate``,
   every bucket metric of the run (``scoring.MISSING`` outside its own bucket) and the bucket
   metrics are aggregated with ``scoring.bucket_mean``, registered here on the task.
 * :func:`group_yaml_tasks` - the member list of a group YAML (lm-eval's index stores -1 there).
+* :func:`index_entry` - kind, YAML path and tag members of a name in ``TaskManager.task_index``
+  (0.4.11/0.4.12 store dicts, 0.4.13 ``Entry`` dataclasses with a ``Kind`` enum).
+* :func:`load_task_yaml` - a task YAML with its includes merged (``lm_eval.utils.load_yaml_config``
+  up to 0.4.12, ``lm_eval.tasks._yaml_loader.load_yaml`` from 0.4.13).
 
 lm-eval is imported inside the functions only.
 """
@@ -49,8 +53,20 @@ def run_parser(prog: str = "artificial-needles eval") -> argparse.ArgumentParser
 
 
 def parse_run_options(argv: list[str]) -> argparse.Namespace:
-    """``argv`` parsed by lm-eval's ``run`` parser (options left out are absent or None)."""
-    return run_parser().parse_args(argv)
+    """``argv`` parsed by lm-eval's ``run`` parser (options left out are absent or None).
+
+    A value lm-eval's parser rejects (e.g. ``--metadata '["a"]'`` from 0.4.13 on) is a
+    NeedlesError naming the option, not an exit from inside lm-eval.
+    """
+    parser = run_parser()
+
+    def error(message: str) -> None:
+        if "--metadata" in message:
+            message += "; --metadata takes a JSON object or KEY=VALUE pairs"
+        raise NeedlesError(f"{message} (see artificial-needles eval --help)")
+
+    parser.error = error  # type: ignore[method-assign]
+    return parser.parse_args(argv)
 
 
 def evaluator_config(ns: argparse.Namespace) -> Any:
@@ -117,10 +133,42 @@ def register_bucket_metrics(
         del frame
 
 
+def load_task_yaml(yaml_path: str, functions: bool = True) -> dict[str, Any]:
+    """The task or group YAML at ``yaml_path`` with its ``include`` merged; ``!function`` values
+    are the functions when ``functions`` is true, else left unresolved."""
+    try:
+        from lm_eval.utils import load_yaml_config
+    except ImportError:  # lm-eval >= 0.4.13
+        from lm_eval.tasks._yaml_loader import load_yaml
+
+        return load_yaml(yaml_path, resolve_func=functions, recursive=True)
+    return load_yaml_config(str(yaml_path), mode="full" if functions else "simple")
+
+
+def index_entry(manager: Any, name: str) -> tuple[str | None, str, list[str]]:
+    """``(kind, yaml_path, tag_members)`` of ``name`` in ``manager.task_index``.
+
+    ``kind`` is ``"task"``, ``"group"``, ``"tag"`` (or another lm-eval kind, lower case), None
+    when the name is not indexed; ``yaml_path`` is "" when there is none; ``tag_members`` lists
+    the tasks of a tag (empty otherwise).
+    """
+    entry = manager.task_index.get(name)
+    if entry is None:
+        return None, "", []
+    if isinstance(entry, dict):  # lm-eval 0.4.11, 0.4.12
+        kind, path = entry.get("type"), entry.get("yaml_path")
+        members = entry.get("task", []) if kind == "tag" else []
+    else:  # lm-eval 0.4.13: Entry(name, kind: Kind, yaml_path, cfg, tags)
+        kind = getattr(getattr(entry, "kind", None), "name", None)
+        kind = kind.lower() if isinstance(kind, str) else None
+        path = getattr(entry, "yaml_path", None)
+        members = sorted(getattr(entry, "tags", ())) if kind == "tag" else []
+    path = "" if path in (None, -1) else str(path)
+    return kind, path, [m for m in members if isinstance(m, str)]
+
+
 def group_yaml_tasks(yaml_path: str) -> list[Any]:
     """Members of the group defined in ``yaml_path`` (names or inline task dicts)."""
-    from lm_eval import utils
-
-    config = utils.load_yaml_config(yaml_path, mode="simple")
+    config = load_task_yaml(yaml_path, functions=False)
     tasks = config.get("task") or []
     return list(tasks) if isinstance(tasks, list) else [tasks]

@@ -58,7 +58,7 @@ def unknown_tasks(names: Iterable[str], manager: Any) -> None:
 def our_leaf_tasks(names: Iterable[str], manager: Any) -> list[str]:
     """The leaf tasks of our families (mdqa_, flenqa_, kv_retrieval_) among ``names``, with our
     groups expanded (lm-eval's own groups are not opened)."""
-    from artificial_needles.lm_eval_compat import group_yaml_tasks
+    from artificial_needles.lm_eval_compat import group_yaml_tasks, index_entry
     from artificial_needles.paths import tasks_path
 
     ours = str(tasks_path())
@@ -66,12 +66,11 @@ def our_leaf_tasks(names: Iterable[str], manager: Any) -> list[str]:
     todo = list(names)
     while todo:
         name = todo.pop(0)
-        entry = manager.task_index.get(name) or {}
-        kind, path = entry.get("type"), str(entry.get("yaml_path", ""))
+        kind, path, members = index_entry(manager, name)
         if kind == "group" and path.startswith(ours):
             todo[:0] = [t for t in group_yaml_tasks(path) if isinstance(t, str)]
         elif kind == "tag":
-            todo[:0] = [t for t in entry.get("task", []) if isinstance(t, str)]
+            todo[:0] = members
         elif name.startswith(("mdqa_", "flenqa_", "kv_retrieval_")) and name not in out:
             out.append(name)
     return out
