@@ -2,13 +2,22 @@
 
 from __future__ import annotations
 
+import atexit
 import os
+import shutil
+import tempfile
 
 import pytest
 from tiny import OFFLINE_ENV
 
 for _key, _value in OFFLINE_ENV.items():
     os.environ.setdefault(_key, _value)
+
+# The on-disk token-count cache goes to a folder of this test process, never the user's cache.
+if "ARTIFICIAL_NEEDLES_CACHE" not in os.environ:
+    _cache = tempfile.mkdtemp(prefix="needles-cache-")
+    os.environ["ARTIFICIAL_NEEDLES_CACHE"] = _cache
+    atexit.register(shutil.rmtree, _cache, ignore_errors=True)
 
 
 @pytest.fixture(scope="session")
