@@ -125,5 +125,3 @@ def format_validation_error(
 ) -> str:
     """The message of :meth:`ConfigError.from_validation` (one line per problem)."""
     return str(ConfigError.from_validation(exc, where, fields, values))
-
-

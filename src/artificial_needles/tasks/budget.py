@@ -6,9 +6,17 @@ pair and per number, fitted by least squares on a few probe prompts counted exac
 target tokenizer (:meth:`TokenBudget._calibrate`). The finished prompt is then counted once,
 exactly (see :mod:`artificial_needles.tasks.generator`).
 
+When the estimate was off, the sample loop adds or drops whole dictionary lines. For a tokenizer
+whose count of a prompt is the sum of its lines' counts (:meth:`TokenBudget._line_additive`,
+checked once per tokenizer on probe prompts laid out as real ones and counted as they are), the
+count after such a change is the last exact count plus or minus the exact tokens of that one
+line (:meth:`TokenBudget._line_tokens`), so a 64K-token prompt is not tokenized again for every
+line. Other tokenizers recount the whole prompt. Counts stay exact either way.
+
 :class:`TokenBudget` is a mixin of :class:`~artificial_needles.tasks.generator.KVGenerator`; it
 uses the generator's ``cfg``, ``counter``, ``make_gold``, ``make_pair``, ``pair_numbers``,
-``render_dict``, ``smallest_pair`` and ``widest_pair``.
+``render_dict``, ``draw_dicts``, ``smallest_pair`` and ``widest_pair``; the key removal of
+fixed-size samples over budget (``_shrink_by``) lives here too.
 """
 
 from __future__ import annotations
@@ -24,12 +32,16 @@ from artificial_needles.templates import assemble_prompt, dictionary_line
 
 if TYPE_CHECKING:
     from artificial_needles.tasks.config import KVConfig
-    from artificial_needles.tasks.sample import Gold
+    from artificial_needles.tasks.sample import DictBlock, Gold
     from artificial_needles.tokens import TokenCounter
 
 _DIGITS = re.compile(r"\d")
 #: Probe prompts of the calibration: (dictionary lines, pairs per dictionary).
 _PROBES = [(8, 1), (8, 3), (16, 2), (16, 5), (24, 1), (24, 4), (12, 7), (30, 3)]
+#: The context of :meth:`TokenBudget._line_tokens`: a line between two other lines.
+_REF_BEFORE = "Dictionary [1] {1: 2}\n"
+_REF_AFTER = "\nDictionary [3] {4: 5}"
+_REF_KEY = "\0line-context"
 
 
 class TokenBudget:
@@ -50,6 +62,7 @@ class TokenBudget:
         def render_dict(self, pairs: Any) -> str: ...
         def smallest_pair(self) -> tuple[Any, Any]: ...
         def widest_pair(self) -> tuple[Any, Any]: ...
+        def draw_dicts(self, rng: random.Random, gold: Gold, count: int) -> list[DictBlock]: ...
 
     def _num_tokens(self, n: int) -> int:
         t = self._ntok.get(n)
@@ -113,14 +126,17 @@ class TokenBudget:
         from artificial_needles.token_fast import calibration_cache
 
         cache = calibration_cache(self.counter)
-        fields = self.cfg.model_dump()
-        relevant = sorted((k, v) for k, v in fields.items() if k not in self.CALIBRATION_FREE)
-        cls = type(self)
-        key = f"{cls.__module__}.{cls.__qualname__}|{getattr(self, 'domain', None)}|{relevant!r}"
+        key = self._calibration_key()
         weights = cache.get(key)
         if weights is None:
             weights = cache[key] = self._fit()
         return weights
+
+    def _calibration_key(self) -> str:
+        fields = self.cfg.model_dump()
+        relevant = sorted((k, v) for k, v in fields.items() if k not in self.CALIBRATION_FREE)
+        cls = type(self)
+        return f"{cls.__module__}.{cls.__qualname__}|{getattr(self, 'domain', None)}|{relevant!r}"
 
     def _fit(self) -> tuple[float, float, float]:
         """Fit the structural token cost of a line (per line, per pair, per number) by least
@@ -141,6 +157,86 @@ class TokenBudget:
             ys.append(total - base - names - sum(self._raw(d) for d in dicts))
         w, *_ = np.linalg.lstsq(np.array(rows), np.array(ys, dtype=float), rcond=None)
         return (float(w[0]), float(w[1]), float(w[2]))
+
+    def _line_tokens(self, name: int, body: Any) -> int:
+        """Exact tokens that the line of dictionary ``name`` with ``body`` adds between two
+        other dictionary lines (the same in every prompt when :meth:`_line_additive`)."""
+        line = dictionary_line(name, self.render_dict(body))
+        return self.counter.encode_len(_REF_BEFORE + line + _REF_AFTER) - self._ref_tokens
+
+    @property
+    def _ref_tokens(self) -> int:
+        n = self._skeleton_cache.get(_REF_KEY)
+        if n is None:
+            n = self._skeleton_cache[_REF_KEY] = self.counter.encode_len(
+                _REF_BEFORE[:-1] + _REF_AFTER
+            )
+        return n
+
+    def _line_additive(self) -> bool:
+        """Whether adding or dropping the last distractor changes the exact prompt count by
+        :meth:`_line_tokens` of its line, on probe prompts of 2 to 102 dictionaries (names of
+        one to three digits, the layout redrawn as in a real sample); cached per tokenizer."""
+        from artificial_needles.token_fast import calibration_cache
+
+        cache = calibration_cache(self.counter)
+        c = self.counter
+        key = f"additive|{c.chat_template}|{c.system!r}|{self._calibration_key()}"
+        if key not in cache:
+            cache[key] = (float(self._probe_additive()),)
+        return bool(cache[key][0])
+
+    def _probe_additive(self) -> bool:
+        rng = random.Random(7654321)
+        gold = self.make_gold(rng)
+        dicts = [d.pairs for d in self.draw_dicts(rng, gold, 101)]
+
+        def prompt(k: int) -> str:  # k distractors, the gold anywhere, names shuffled
+            bodies = [*dicts[:k]]
+            bodies.insert(rng.randrange(k + 1), dict(gold.pairs))
+            names = list(range(1, k + 2))
+            rng.shuffle(names)
+            render = self.render_dict
+            lines = [dictionary_line(n, render(b)) for n, b in zip(names, bodies, strict=True)]
+            return assemble_prompt(lines, gold.question)
+
+        for k in (1, 2, 9, 10, 11, 99, 100, 101):
+            whole, less = self.counter.count_many([prompt(k), prompt(k - 1)])
+            if whole - less != self._line_tokens(k + 1, dicts[k - 1]):
+                return False
+        return True
+
+    def _shrink(self, rng: random.Random, dicts: list[DictBlock]) -> float | None:
+        """Remove one key from a random distractor above the minimum size; returns the
+        estimated tokens saved, or None when every distractor is at its minimum size."""
+        low = self.cfg.dict_size[0]
+        shrinkable = [d for d in dicts if len(d.pairs) > low]
+        if not shrinkable:
+            return None
+        d = rng.choice(shrinkable)
+        del d.pairs[list(d.pairs)[rng.randrange(len(d.pairs))]]
+        before, d.est = d.est, self._estimate(list(d.pairs.items()))
+        return before - d.est
+
+    def _shrink_by(self, rng: random.Random, dicts: list[DictBlock], over: int) -> bool:
+        """Remove keys until the estimate says ``over`` tokens are nearly saved; False if no
+        key can go.
+
+        Keys go one at a time in the same random order as a recount after each removal would
+        take, but the exact recount waits until the estimated saving comes within two widest
+        pairs of ``over``: a prompt far over budget then settles in a few counts, and one that
+        is barely over loses exactly the keys it would lose with a recount per key.
+        """
+        saved = self._shrink(rng, dicts)
+        if saved is None:
+            return False
+        guard = 2 * self._estimate([self.widest_pair()])
+        while saved + guard < over:
+            step = self._shrink(rng, dicts)
+            if step is None:
+                break
+            saved += step
+        return True
 
     def _names_tokens(self, n: int) -> int:
         return sum(self._num_tokens(i) for i in range(1, n + 1))

@@ -9,8 +9,10 @@ whose prompt fits ``max_tokens - margin`` tokens of the target tokenizer. The wo
    so no tokenization happens while drawing;
 3. lay out the dictionaries (gold position and names depend only on seed, index and the number
    of dictionaries), render the prompt and count it once, exactly;
-4. only if the exact count disagrees with the estimate: drop or add one distractor (fill mode) or
-   remove keys from distractors (fixed mode), and count again.
+4. only if the exact count disagrees with the estimate: drop or add one distractor (fill mode),
+   the new count being the last one minus or plus the exact tokens of that line when the
+   tokenizer counts additively over lines (:mod:`artificial_needles.tasks.budget`), else
+   counted again; or remove keys from distractors (fixed mode) and count again.
 
 A task (built in or from a plugin) subclasses :class:`KVGenerator`, sets ``name``,
 ``config_cls`` (a :class:`~artificial_needles.tasks.config.KVConfig` subclass), ``description``
@@ -66,6 +68,7 @@ class KVGenerator(TokenBudget, ABC):
         # Token counts of printed integers, shared by every generator of this counter.
         self._ntok: dict[int, int] = number_cache(counter)
         self._skeleton_cache: dict[str, int] = {}
+        self._additive: bool | None = None  # see _after_line
         self._weights = self._calibrate()
         self._check_feasible()
 
@@ -132,38 +135,6 @@ class KVGenerator(TokenBudget, ABC):
         """``count`` distractor dictionaries with their token estimates, in prompt order."""
         return [self._new_dict(rng, gold) for _ in range(count)]
 
-    def _shrink(self, rng: random.Random, dicts: list[DictBlock]) -> float | None:
-        """Remove one key from a random distractor above the minimum size; returns the
-        estimated tokens saved, or None when every distractor is at its minimum size."""
-        low = self.cfg.dict_size[0]
-        shrinkable = [d for d in dicts if len(d.pairs) > low]
-        if not shrinkable:
-            return None
-        d = rng.choice(shrinkable)
-        del d.pairs[list(d.pairs)[rng.randrange(len(d.pairs))]]
-        before, d.est = d.est, self._estimate(list(d.pairs.items()))
-        return before - d.est
-
-    def _shrink_by(self, rng: random.Random, dicts: list[DictBlock], over: int) -> bool:
-        """Remove keys until the estimate says ``over`` tokens are nearly saved; False if no
-        key can go.
-
-        Keys go one at a time in the same random order as a recount after each removal would
-        take, but the exact recount waits until the estimated saving comes within two widest
-        pairs of ``over``: a prompt far over budget then settles in a few counts, and one that
-        is barely over loses exactly the keys it would lose with a recount per key.
-        """
-        saved = self._shrink(rng, dicts)
-        if saved is None:
-            return False
-        guard = 2 * self._estimate([self.widest_pair()])
-        while saved + guard < over:
-            step = self._shrink(rng, dicts)
-            if step is None:
-                break
-            saved += step
-        return True
-
     # -- the sample ---------------------------------------------------------------------
     def _layout(
         self, index: int, dicts: list[DictBlock], gold: Gold
@@ -177,6 +148,26 @@ class KVGenerator(TokenBudget, ABC):
         bodies = [d.pairs for d in dicts]
         bodies.insert(pos, dict(gold.pairs))
         return bodies, names, pos
+
+    def _render(self, index: int, dicts: list[DictBlock], gold: Gold) -> tuple[str, list[int], int]:
+        """The prompt of ``dicts`` and the gold dictionary, its names and the gold position."""
+        bodies, names, pos = self._layout(index, dicts, gold)
+        if type(self).render_dict is KVGenerator.render_dict:
+            lines = dictionary_lines(names, bodies)
+        else:
+            render = self.render_dict
+            lines = [dictionary_line(n, render(b)) for n, b in zip(names, bodies, strict=True)]
+        return assemble_prompt(lines, gold.question), names, pos
+
+    def _after_line(self, num_tokens: int, sign: int, name: int, block: DictBlock) -> int | None:
+        """The exact count after adding (``sign`` 1) or dropping (-1) the line of dictionary
+        ``name`` with ``block``, from the count before; ``None`` (count the prompt again) for a
+        tokenizer whose counts are not additive over lines (:mod:`~.budget`)."""
+        if self._additive is None:
+            self._additive = self._line_additive()
+        if not self._additive:
+            return None
+        return num_tokens + sign * self._line_tokens(name, block.pairs)
 
     def _fill(
         self, rng: random.Random, gold: Gold, est: float
@@ -213,22 +204,22 @@ class KVGenerator(TokenBudget, ABC):
             dicts = self.draw_dicts(rng, gold, cfg.num_dicts - 1)
 
         added = 0
+        num_tokens: int | None = None  # exact count of the prompt of the current dicts
+        prompt = None  # rendered for the current dicts
         for _ in range(_MAX_ADJUST_ROUNDS):
-            bodies, names, pos = self._layout(index, dicts, gold)
-            if type(self).render_dict is KVGenerator.render_dict:
-                lines = dictionary_lines(names, bodies)
-            else:
-                render = self.render_dict
-                lines = [dictionary_line(n, render(b)) for n, b in zip(names, bodies, strict=True)]
-            prompt = assemble_prompt(lines, gold.question)
-            num_tokens = self.counter.count(prompt)
+            if num_tokens is None:
+                prompt, names, pos = self._render(index, dicts, gold)
+                num_tokens = self.counter.count(prompt)
             over = num_tokens - budget
             if over > 0:
                 if fill and dicts:
                     pending = None
-                    dicts.pop()
+                    dropped = dicts.pop()
+                    num_tokens = self._after_line(num_tokens, -1, len(dicts) + 2, dropped)
+                    prompt = None
                     continue
                 if not fill and self._shrink_by(rng, dicts, over):
+                    num_tokens = None
                     continue
                 raise NeedlesError(
                     f"{self.name}: sample {index} needs {num_tokens} tokens, over the budget "
@@ -244,12 +235,16 @@ class KVGenerator(TokenBudget, ABC):
             if fill and pending is not None and added < 2 and -over > 0.015 * budget:
                 if -over >= pending.est + self._num_tokens(len(dicts) + 2):
                     dicts.append(pending)
+                    num_tokens = self._after_line(num_tokens, 1, len(dicts) + 1, pending)
+                    prompt = None
                     pending = self._new_dict(rng, gold)
                     added += 1
                     continue
             break
         else:  # pragma: no cover - bounded by the number of dictionaries and keys
             raise NeedlesError(f"{self.name}: sample {index} did not settle within the budget")
+        if prompt is None:
+            prompt, names, pos = self._render(index, dicts, gold)
 
         name = names[pos]
         meta = {
@@ -262,7 +257,7 @@ class KVGenerator(TokenBudget, ABC):
             "budget": budget,
             "tokenizer": self.counter.name,
             "chat_template": self.counter.chat_template,
-            "num_dicts": len(bodies),
+            "num_dicts": len(dicts) + 1,
             "gold_key": gold.key,
             "gold_value": gold.value,
             "gold_dict_name": name,

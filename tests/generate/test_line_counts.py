@@ -1,0 +1,89 @@
+"""Counts after adding or dropping a dictionary line (issue 10): exact, and without recounting.
+
+A fill-mode sample whose first exact count is over (or well under) the budget drops (or adds)
+whole dictionary lines. For a tokenizer that counts additively over lines, the new count is the
+old one minus (plus) that line's exact tokens; a 64K-token prompt is tokenized once, not once per
+dropped line. A tokenizer that is not additive recounts every time; both stay exact.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from artificial_needles.data.kv_eval import build_kv_docs
+from artificial_needles.generate import make_generator
+from artificial_needles.tokens import EmbeddedMistralCounter, HFTokenCounter, load_tokenizer
+
+LONG = 20_000  # characters: a whole 16K+ token prompt, not a probe (<= 102 lines) or a line
+
+
+class CountingCounter(EmbeddedMistralCounter):
+    """The embedded tokenizer, recording the length of every prompt it counts."""
+
+    def __init__(self) -> None:
+        super().__init__(chat_template=False)
+        self.counted: list[int] = []
+
+    def count_many(self, prompts):
+        self.counted += [len(p) for p in prompts]
+        return super().count_many(prompts)
+
+
+class NotAdditiveCounter(CountingCounter):
+    """Counts one token more per 7 lines: dropping a line does not always save its tokens."""
+
+    def count_many(self, prompts):
+        return [
+            n + p.count("\n") // 7
+            for n, p in zip(super().count_many(prompts), prompts, strict=True)
+        ]
+
+
+def _hf(tiny_tokenizer_dir, chat: bool) -> HFTokenCounter:
+    from transformers import AutoTokenizer
+
+    return HFTokenCounter(AutoTokenizer.from_pretrained(tiny_tokenizer_dir), "tiny", chat)
+
+
+@pytest.mark.parametrize("task", ["simple-kv", "multi-subkey-kv"])
+@pytest.mark.parametrize("kind", ["embedded", "embedded-chat", "hf", "hf-chat"])
+def test_line_counts_are_exact(task, kind, tiny_tokenizer_dir):
+    chat = kind.endswith("chat")
+    counter = (
+        load_tokenizer(None, chat) if kind.startswith("embedded") else _hf(tiny_tokenizer_dir, chat)
+    )
+    gen = make_generator(task, overrides={"max_tokens": 6000, "num_samples": 12}, tokenizer=counter)
+    assert gen._line_additive(), f"{kind}: the line check should hold for this tokenizer"
+    samples = list(gen.iter_samples())
+    assert [s.meta["num_tokens"] for s in samples] == counter.count_many(
+        [s.prompt for s in samples]
+    )
+    assert all(s.meta["num_tokens"] <= gen.cfg.budget for s in samples)
+    assert all(gen.check_sample(s.prompt, s.answer, s.meta) == [] for s in samples)
+
+
+def test_long_prompts_are_counted_once():
+    counter = CountingCounter()
+    docs = build_kv_docs("simple-kv", counter, [32768], depth_buckets=4, num_samples=3)
+    whole = [n for n in counter.counted if n > LONG]
+    # The first estimate of a 32K prompt is a few lines over: before, each dropped line cost a
+    # recount (about 3 counts per doc); now one count per doc.
+    assert len(whole) == len(docs) == 12
+    assert [d["num_tokens"] for d in docs] == load_tokenizer(None).count_many(
+        [d["prompt"] for d in docs]
+    )
+
+
+def test_not_additive_tokenizer_recounts_exactly():
+    counter = NotAdditiveCounter()
+    gen = make_generator(
+        "simple-kv", overrides={"max_tokens": 16384, "num_samples": 4}, tokenizer=counter
+    )
+    assert not gen._line_additive()
+    samples = list(gen.iter_samples())
+    assert [s.meta["num_tokens"] for s in samples] == counter.count_many(
+        [s.prompt for s in samples]
+    )
+    assert all(s.meta["num_tokens"] <= gen.cfg.budget for s in samples)
+    whole = [n for n in counter.counted if n > LONG]
+    assert len(whole) > 2 * len(samples)  # every dropped line was a recount
