@@ -45,9 +45,18 @@ Profile findings (cProfile and ``-X importtime``, 2-core machine, before the spe
   (``encode_batch_fast``; checked against the tokenizer's call at load). The set-up left per
   process (~50-70 ms: counting 10,000 numbers, calibrating) is kept on disk per tokenizer
   content hash, so a later process starts with it.
-* What remains per doc is the exact count of the finished prompt (the bound) plus rare recounts:
-  about 1.1 counts per sample at 4-16K, about 2 at 64K, where the fitted estimate drifts by
-  more than half a dictionary line over ~1,400 lines and the fill loop recounts.
+* What remained per doc was the exact count of the finished prompt (the bound) plus recounts:
+  the fitted estimate is low by about 0.1 token per line, so a 64K prompt (~1,400 lines) came
+  out a few lines over and the fill loop recounted the whole prompt after each dropped line
+  (5.4 counts per doc at 64K, 2.2 at 16K: 4.7-5.6x and 2.0-2.7x tokenize-once). Now a dropped
+  or added line changes the exact count by that line's exact tokens, for tokenizers checked
+  once to count additively over lines (``tasks/budget.py``; others still recount): one count
+  per doc at every length.
+* Generation in process: the same SentencePiece call took twice as long between drawing and
+  rendering as in a tight loop (its tables fall out of the CPU caches). ``iter_samples`` now
+  drafts 16 samples and counts their prompts in one call. What is left over the bound is the
+  drawing and rendering in Python (~0.2 ms per paper-sized sample), which the embedded
+  SentencePiece tokenizer (about twice as fast as the HF fast tokenizer) does not hide.
 * Start-up (``generate -n 5``, ~0.5 s CPU): imports ~60% (pydantic ~80 ms, numpy ~60 ms, the
   ``report`` package imported by the CLI parser ~20-30 ms, the plugin entry-point scan ~15 ms,
   ``mistral_common`` ~30 ms: now located without import), generator set-up ~35 ms (10,000

@@ -4,8 +4,11 @@ Options (``--metadata`` JSON, merged by lm-eval with ``--model_args``), validate
 ``artificial_needles.eval_options.EvalMetadata``: ``tokenizer`` or ``pretrained`` (the tokenizer
 that sizes the prompts), ``max_seq_lengths`` (any lengths; default [4096]), ``depth_buckets``
 (1-100; default 10), ``num_samples`` per cell (default 20), ``seed`` (default 0), ``margin``
-(tokens left for the answer, default 100) and ``chat_template`` (count prompts through the
-tokenizer's chat template; ``artificial-needles eval`` sets it with the chat template).
+(tokens left for the answer, default 100), ``chat_template`` (count prompts through the
+tokenizer's chat template; ``artificial-needles eval`` sets it with the chat template) and
+``system_instruction`` (the system turn lm-eval renders before each prompt with
+``--system_instruction``; ``artificial-needles eval`` passes it on). lm-eval drops the system turn
+when the chat template refuses one, and so does the count here.
 
 Metrics ``acc_<L>`` and ``acc_depth_<p>`` exist for the requested lengths and buckets only; their
 names are made at run time and registered on the task (``artificial_needles.lm_eval_compat``).
@@ -25,16 +28,20 @@ from artificial_needles.scoring import bucket_mean as _bucket_mean
 
 
 @functools.lru_cache(maxsize=4)
-def _counter(tokenizer: str, chat: bool):
+def _counter(tokenizer: str, chat: bool, system: str | None = None):
     """One loaded tokenizer per name for both tasks (they then share its number counts)."""
-    from artificial_needles.tokens import load_tokenizer
+    from artificial_needles.tokens import SystemTurnRefused, load_tokenizer
 
-    return load_tokenizer(tokenizer, chat_template=chat)
+    try:
+        return load_tokenizer(tokenizer, chat_template=chat, system=system)
+    except SystemTurnRefused:
+        # lm-eval's HF model retries such a template without the system turn: count the same.
+        return load_tokenizer(tokenizer, chat_template=chat)
 
 
 @functools.lru_cache(maxsize=8)
-def _cached_docs(task: str, tokenizer: str, chat: bool, lengths, buckets, n, seed, margin):
-    counter = _counter(tokenizer, chat)
+def _cached_docs(task: str, tokenizer: str, chat: bool, system, lengths, buckets, n, seed, margin):
+    counter = _counter(tokenizer, chat, system)
     docs = build_kv_docs(task, counter, lengths, buckets, n, seed, margin)
     keys = list(bucket_keys(kv_buckets(d) for d in docs))
     return [{**d, "bucket_keys": keys} for d in docs], tuple(keys)
@@ -50,10 +57,17 @@ def _dataset(task: str, caller: Any, **kwargs: Any):
             f"kv_retrieval ({task}) sizes its prompts with the evaluated model's tokenizer: pass "
             '--model_args pretrained=PATH or --metadata \'{"tokenizer": "PATH"}\''
         )
+    if opts.system_instruction and not opts.chat_template:
+        raise NeedlesError(
+            f"kv_retrieval ({task}) metadata: system_instruction is counted as the chat "
+            "template's system turn; set chat_template true (lm-eval --apply_chat_template), or "
+            "drop system_instruction and leave its tokens to margin"
+        )
     docs, keys = _cached_docs(
         task,
         str(tokenizer),
         opts.chat_template,
+        opts.system_instruction,
         opts.max_seq_lengths,
         opts.depth_buckets,
         opts.num_samples,

@@ -38,6 +38,11 @@ class EvalMetadata(BaseModel):
     chat_template: bool = Field(
         False, description="KV retrieval: size prompts through the chat template"
     )
+    system_instruction: str | None = Field(
+        None,
+        description="KV retrieval: the system turn before each prompt (lm-eval's "
+        "--system_instruction), counted with chat_template",
+    )
     tokenizer: str | None = Field(None, description="KV retrieval: tokenizer sizing the prompts")
     mdqa_data: str | None = Field(None, description="MDQA: data file or folder")
     flenqa_data: str | None = Field(None, description="FLenQA: local data file")

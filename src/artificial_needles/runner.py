@@ -127,8 +127,11 @@ def open_session(
         )
     meta = args_dict | (metadata or {})
     if chat:
-        # the synthetic tasks then size their prompts through the chat template
+        # the synthetic tasks then size their prompts through the chat template, with the
+        # system turn that lm-eval renders before each prompt
         meta.setdefault("chat_template", True)
+        if evaluate_kwargs.get("system_instruction"):
+            meta.setdefault("system_instruction", evaluate_kwargs["system_instruction"])
     session = Session(model, model_args, args_dict, lm, chat, meta, include_paths(include_path))
     session.record = run_record(run_info, args_dict, metadata or {}, chat)
     return session

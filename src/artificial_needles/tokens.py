@@ -130,6 +130,10 @@ class EmbeddedMistralCounter(SentencePieceCounter):
         return [len(ids) + 1 for ids in self._sp.encode(wrapped)]
 
 
+class SystemTurnRefused(NeedlesError):
+    """The tokenizer's chat template does not take a system turn."""
+
+
 class HFTokenCounter(TokenCounter):
     """Counts with a ``transformers`` tokenizer object."""
 
@@ -151,7 +155,7 @@ class HFTokenCounter(TokenCounter):
             try:
                 self.chat_ids("x")
             except Exception as exc:  # jinja2 errors, raise_exception() of the template...
-                raise NeedlesError(
+                raise SystemTurnRefused(
                     f"tokenizer {name!r}: its chat template does not take a system turn "
                     f"({str(exc).splitlines()[0] if str(exc) else type(exc).__name__}); use "
                     "--format mistral (no system turn) or a tokenizer whose template has one"

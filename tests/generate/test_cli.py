@@ -265,14 +265,14 @@ def test_failed_run_keeps_previous_file(tmp_path, monkeypatch):
     out.write_text("previous\n")
     from artificial_needles.tasks.simple_kv import SimpleKVGenerator
 
-    real = SimpleKVGenerator.sample
+    real = SimpleKVGenerator._draft  # each sample starts here (sample() and iter_samples())
 
     def flaky(self, index):
         if index == 3:
             raise RuntimeError("disk on fire")
         return real(self, index)
 
-    monkeypatch.setattr(SimpleKVGenerator, "sample", flaky)
+    monkeypatch.setattr(SimpleKVGenerator, "_draft", flaky)
     with pytest.raises(RuntimeError):
         main(
             [

@@ -87,3 +87,37 @@ def test_not_additive_tokenizer_recounts_exactly():
     assert all(s.meta["num_tokens"] <= gen.cfg.budget for s in samples)
     whole = [n for n in counter.counted if n > LONG]
     assert len(whole) > 2 * len(samples)  # every dropped line was a recount
+
+
+def test_first_counts_are_batched_and_samples_unchanged(monkeypatch):
+    """``iter_samples`` drafts 16 samples and counts their prompts in one tokenizer call; each
+    sample is the one ``sample(i)`` makes, and a failure surfaces after the samples before it."""
+    counter = CountingCounter()
+    gen = make_generator(
+        "simple-kv", overrides={"max_tokens": 3000, "num_samples": 40}, tokenizer=counter
+    )
+    calls: list[int] = []
+    real = CountingCounter.count_many
+
+    def count_many(self, prompts):
+        calls.append(len(prompts))
+        return real(self, prompts)
+
+    monkeypatch.setattr(CountingCounter, "count_many", count_many)
+    batched = list(gen.iter_samples())
+    assert [n for n in calls if n > 1] == [16, 16, 8]  # others: skeletons, recounts
+    assert batched == [gen.sample(i) for i in range(40)]
+
+    real_draft = type(gen)._draft
+
+    def draft(self, index):
+        if index == 19:
+            raise RuntimeError("draft 19 failed")
+        return real_draft(self, index)
+
+    monkeypatch.setattr(type(gen), "_draft", draft)
+    seen = []
+    with pytest.raises(RuntimeError, match="draft 19"):
+        for s in gen.iter_samples():
+            seen.append(s.meta["index"])
+    assert seen == list(range(19))

@@ -16,6 +16,7 @@ from eval_data import flenqa_records, write_flenqa, write_mdqa
 from artificial_needles.data import flenqa, mdqa
 
 CLI = str(Path(sys.executable).with_name("artificial-needles"))
+SYSTEM = "Answer in one sentence."
 
 
 @pytest.fixture()
@@ -49,6 +50,8 @@ def test_eval_cli_end_to_end_with_chat_template(tmp_path, tiny_model_dir):
             "--metadata",
             json.dumps(meta),
             "--apply_chat_template",
+            "--system_instruction",
+            SYSTEM,
             "--gen_kwargs",
             "max_gen_toks=4",
             "--output_path",
@@ -87,13 +90,21 @@ def test_eval_cli_end_to_end_with_chat_template(tmp_path, tiny_model_dir):
     prompt = first["arguments"]["gen_args_0"]["arg_0"]
     rec = next(r for r in flenqa_records(2) if r["dataset"] == "MonoRel")
     assert prompt == (
+        f"<|im_start|>system\n{SYSTEM}<|im_end|>\n"
         "<|im_start|>user\n" + flenqa.build_prompt(rec, cot=True) + "<|im_end|>\n"
         "<|im_start|>assistant\n"
     )
-    # KV prompts were sized through the chat template: the templated prompt fits the budget
+    # KV prompts were sized as lm-eval sent them: chat template and system turn included
+    from transformers import AutoTokenizer
+
+    tok = AutoTokenizer.from_pretrained(tiny_model_dir)
     (samples,) = glob.glob(str(out / "*" / "samples_kv_retrieval_multisubkey_*.jsonl"))
-    doc = json.loads(Path(samples).read_text().splitlines()[0])["doc"]
-    assert doc["num_tokens"] <= 1024 - 100
+    for line in Path(samples).read_text().splitlines():
+        rec = json.loads(line)
+        context = rec["arguments"]["gen_args_0"]["arg_0"]
+        assert context.startswith(f"<|im_start|>system\n{SYSTEM}<|im_end|>\n")
+        sent = len(tok(context, add_special_tokens=False)["input_ids"])
+        assert rec["doc"]["num_tokens"] == sent <= 1024 - 100
 
 
 @pytest.fixture(scope="module")

@@ -96,6 +96,47 @@ def test_custom_dataset_reads_metadata(tiny_tokenizer_dir):
     assert all(chat.count(p) == n for p, n in zip(ds["prompt"], ds["num_tokens"], strict=True))
 
 
+def test_custom_dataset_counts_the_system_turn(tiny_tokenizer_dir, tmp_path):
+    """lm-eval's --system_instruction puts a system turn before each prompt; sized without it,
+    prompts ran over their length by the turn's tokens. A template that refuses a system turn
+    is counted without it, as lm-eval's HF model then renders it."""
+    from transformers import AutoTokenizer
+
+    from artificial_needles.lm_eval_tasks.kv_retrieval import utils
+
+    system = "Answer in one sentence, and name the dictionary."
+    opts = {"max_seq_lengths": [1024], "depth_buckets": 2, "num_samples": 2, "version": 1.0}
+    tok = AutoTokenizer.from_pretrained(tiny_tokenizer_dir)
+
+    def sent(prompt: str, with_system: bool) -> int:
+        turns = [{"role": "system", "content": system}] if with_system else []
+        turns.append({"role": "user", "content": prompt})
+        text = tok.apply_chat_template(turns, tokenize=False, add_generation_prompt=True)
+        return len(tok(text, add_special_tokens=False)["input_ids"])
+
+    ds = utils.simple_kv_dataset(
+        pretrained=str(tiny_tokenizer_dir), chat_template=True, system_instruction=system, **opts
+    )["test"]
+    assert [sent(p, True) for p in ds["prompt"]] == ds["num_tokens"]
+    assert all(n <= 1024 - 100 for n in ds["num_tokens"])
+
+    with pytest.raises(NeedlesError, match="system_instruction is counted as the chat template"):
+        utils.simple_kv_dataset(pretrained=str(tiny_tokenizer_dir), system_instruction=system)
+
+    refusing = tmp_path / "no-system"
+    tok.chat_template = (
+        "{% for m in messages %}{% if m['role'] == 'system' %}"
+        "{{ raise_exception('no system role') }}{% endif %}"
+        "<|user|>{{ m['content'] }}\n{% endfor %}<|assistant|>"
+    )
+    tok.save_pretrained(refusing)
+    tok = AutoTokenizer.from_pretrained(refusing)
+    ds = utils.simple_kv_dataset(
+        pretrained=str(refusing), chat_template=True, system_instruction=system, **opts
+    )["test"]
+    assert [sent(p, False) for p in ds["prompt"]] == ds["num_tokens"]
+
+
 @pytest.mark.parametrize("task", ["simple-kv", "multi-subkey-kv"])
 def test_eval_docs_do_not_repeat_training_samples(counter, task):
     """Issue 8 item 1 (the reported case): eval cell seeds were ``seed * 10_000 + cell``, so

@@ -9,7 +9,9 @@ its names from ``artificial_needles`` itself):
 - :mod:`~artificial_needles.tasks.sample`: :class:`Sample`, :class:`Gold`, :class:`DictBlock`
   and the metadata keys of a sample;
 - :mod:`~artificial_needles.tasks.draw`: number and gold-position draws;
-- :mod:`~artificial_needles.tasks.budget`: token estimate, calibration and feasibility check;
+- :mod:`~artificial_needles.tasks.distractors`: drawing distractor dictionaries, the fill;
+- :mod:`~artificial_needles.tasks.budget`: token estimate, calibration, feasibility check, line
+  counts after a dictionary is added or dropped;
 - :mod:`~artificial_needles.tasks.parse`: parsing a prompt back, and the shared checks;
 - :mod:`~artificial_needles.tasks.simple_kv`, :mod:`~artificial_needles.tasks.multi_subkey_kv`:
   the built-in tasks.

@@ -25,13 +25,15 @@ from __future__ import annotations
 import random
 from abc import ABC, abstractmethod
 from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 from typing import Any, ClassVar
 
 from artificial_needles.errors import NeedlesError
 from artificial_needles.seeding import check_domain, sample_rng
 from artificial_needles.tasks.budget import TokenBudget
 from artificial_needles.tasks.config import KVConfig
-from artificial_needles.tasks.draw import choose_position, draw_int
+from artificial_needles.tasks.distractors import Distractors
+from artificial_needles.tasks.draw import choose_position
 from artificial_needles.tasks.parse import Parsed, check_layout, parse_dictionaries
 from artificial_needles.tasks.sample import DictBlock, Gold, Sample
 from artificial_needles.templates import assemble_prompt, dictionary_line, dictionary_lines
@@ -39,9 +41,26 @@ from artificial_needles.token_fast import number_cache
 from artificial_needles.tokens import TokenCounter
 
 _MAX_ADJUST_ROUNDS = 64
+#: Samples drafted before their first counts go to the tokenizer in one call.
+_COUNT_BATCH = 16
 
 
-class KVGenerator(TokenBudget, ABC):
+@dataclass(slots=True)
+class _Draft:
+    """A sample up to its first exact count: its RNG (mid-stream), gold, dictionaries, the
+    first dictionary that did not fit (fill mode) and the rendered prompt and layout."""
+
+    index: int
+    rng: random.Random
+    gold: Gold
+    dicts: list[DictBlock]
+    pending: DictBlock | None
+    prompt: str
+    names: list[int]
+    pos: int
+
+
+class KVGenerator(Distractors, TokenBudget, ABC):
     """Base class of dictionary KV retrieval generators; subclasses define keys and strings."""
 
     name: ClassVar[str]
@@ -114,27 +133,6 @@ class KVGenerator(TokenBudget, ABC):
         """Python ``repr`` of the dictionary (docs/formats.md)."""
         return repr(pairs if isinstance(pairs, dict) else dict(pairs))
 
-    # -- distractors --------------------------------------------------------------------
-    def draw_dict(self, rng: random.Random, gold: Gold, size: int) -> list[tuple[Any, Any]]:
-        """``size`` distractor pairs with distinct keys (subclasses may specialise for speed)."""
-        pairs: dict[Any, Any] = {}
-        while len(pairs) < size:
-            k, v = self.make_pair(rng, gold)
-            pairs.setdefault(k, v)
-        return list(pairs.items())
-
-    def draw_scored_dict(self, rng: random.Random, gold: Gold, size: int) -> DictBlock:
-        """A distractor dictionary with its estimated token cost."""
-        items = self.draw_dict(rng, gold, size)
-        return DictBlock(dict(items), self._estimate(items))
-
-    def _new_dict(self, rng: random.Random, gold: Gold) -> DictBlock:
-        return self.draw_scored_dict(rng, gold, draw_int(rng, self.cfg.dict_size))
-
-    def draw_dicts(self, rng: random.Random, gold: Gold, count: int) -> list[DictBlock]:
-        """``count`` distractor dictionaries with their token estimates, in prompt order."""
-        return [self._new_dict(rng, gold) for _ in range(count)]
-
     # -- the sample ---------------------------------------------------------------------
     def _layout(
         self, index: int, dicts: list[DictBlock], gold: Gold
@@ -169,32 +167,38 @@ class KVGenerator(TokenBudget, ABC):
             return None
         return num_tokens + sign * self._line_tokens(name, block.pairs)
 
-    def _fill(
-        self, rng: random.Random, gold: Gold, est: float
-    ) -> tuple[list[DictBlock], DictBlock]:
-        """Distractors that fill the budget by estimate, and the first one that did not fit."""
-        budget = self.cfg.budget
-        # Stop half an average line short: the exact count then rarely has to drop one.
-        slack = 0.5 * self._estimate([self.smallest_pair()] * self.cfg.dict_size[1])
-        dicts: list[DictBlock] = []
-        while True:
-            # Draw in batches sized by the room left (batches let subclasses vectorise).
-            room = budget - slack - est
-            batch = self.draw_dicts(rng, gold, max(1, int(room / self._line_floor) + 1))
-            for cand in batch:
-                cost = cand.est + self._num_tokens(len(dicts) + 2)
-                if est + cost > budget - slack:
-                    return dicts, cand
-                dicts.append(cand)
-                est += cost
-
     def sample(self, index: int) -> Sample:
         """Generate sample ``index``; depends only on the config, the tokenizer and ``index``."""
+        draft = self._draft(index)
+        return self._settle(draft, self.counter.count(draft.prompt))
+
+    def iter_samples(self, start: int = 0, stop: int | None = None) -> Iterator[Sample]:
+        """Samples ``start .. stop-1`` (default: up to ``num_samples``).
+
+        The same samples as :meth:`sample`, drafted a few at a time so that their first exact
+        counts are one batched tokenizer call (which runs at the tokenizer's tight-loop speed).
+        """
+        end = self.cfg.num_samples if stop is None else stop
+        for lo in range(start, end, _COUNT_BATCH):
+            drafts: list[_Draft] = []
+            failure: Exception | None = None
+            for i in range(lo, min(lo + _COUNT_BATCH, end)):
+                try:
+                    drafts.append(self._draft(i))
+                except Exception as exc:  # raised after the samples before it, as sample() would
+                    failure = exc
+                    break
+            counts = self.counter.count_many([d.prompt for d in drafts]) if drafts else []
+            for draft, num_tokens in zip(drafts, counts, strict=True):
+                yield self._settle(draft, num_tokens)
+            if failure is not None:
+                raise failure
+
+    def _draft(self, index: int) -> _Draft:
+        """Steps 1-3 of the module docstring up to the first exact count."""
         cfg = self.cfg
-        budget = cfg.budget
         rng = sample_rng(cfg.seed, index, self.name, self.domain)
         gold = self.make_gold(rng)
-        fill = cfg.num_dicts is None
         pending: DictBlock | None = None
         if cfg.num_dicts is None:
             skeleton = self._skeleton_tokens(gold.question)
@@ -202,27 +206,42 @@ class KVGenerator(TokenBudget, ABC):
             dicts, pending = self._fill(rng, gold, est)
         else:
             dicts = self.draw_dicts(rng, gold, cfg.num_dicts - 1)
+        prompt, names, pos = self._render(index, dicts, gold)
+        return _Draft(index, rng, gold, dicts, pending, prompt, names, pos)
 
+    def _settle(self, draft: _Draft, num_tokens: int) -> Sample:
+        """Step 4 from the draft's exact count ``num_tokens``, then the sample."""
+        cfg = self.cfg
+        budget = cfg.budget
+        index, rng, gold, dicts, pending = (
+            draft.index,
+            draft.rng,
+            draft.gold,
+            draft.dicts,
+            draft.pending,
+        )
+        prompt: str | None = draft.prompt  # rendered for the current dicts
+        names, pos = draft.names, draft.pos
+        fill = cfg.num_dicts is None
         added = 0
-        num_tokens: int | None = None  # exact count of the prompt of the current dicts
-        prompt = None  # rendered for the current dicts
+        count: int | None = num_tokens  # exact count of the prompt of the current dicts
         for _ in range(_MAX_ADJUST_ROUNDS):
-            if num_tokens is None:
+            if count is None:
                 prompt, names, pos = self._render(index, dicts, gold)
-                num_tokens = self.counter.count(prompt)
-            over = num_tokens - budget
+                count = self.counter.count(prompt)
+            over = count - budget
             if over > 0:
                 if fill and dicts:
                     pending = None
                     dropped = dicts.pop()
-                    num_tokens = self._after_line(num_tokens, -1, len(dicts) + 2, dropped)
+                    count = self._after_line(count, -1, len(dicts) + 2, dropped)
                     prompt = None
                     continue
                 if not fill and self._shrink_by(rng, dicts, over):
-                    num_tokens = None
+                    count = None
                     continue
                 raise NeedlesError(
-                    f"{self.name}: sample {index} needs {num_tokens} tokens, over the budget "
+                    f"{self.name}: sample {index} needs {count} tokens, over the budget "
                     f"of {budget}; "
                     + (
                         "raise max_tokens"
@@ -235,7 +254,7 @@ class KVGenerator(TokenBudget, ABC):
             if fill and pending is not None and added < 2 and -over > 0.015 * budget:
                 if -over >= pending.est + self._num_tokens(len(dicts) + 2):
                     dicts.append(pending)
-                    num_tokens = self._after_line(num_tokens, 1, len(dicts) + 1, pending)
+                    count = self._after_line(count, 1, len(dicts) + 1, pending)
                     prompt = None
                     pending = self._new_dict(rng, gold)
                     added += 1
@@ -252,7 +271,7 @@ class KVGenerator(TokenBudget, ABC):
             "preset": self.preset,
             "seed": cfg.seed,
             "index": index,
-            "num_tokens": num_tokens,
+            "num_tokens": count,
             "max_tokens": cfg.max_tokens,
             "budget": budget,
             "tokenizer": self.counter.name,
@@ -266,12 +285,6 @@ class KVGenerator(TokenBudget, ABC):
             **gold.extra_meta,
         }
         return Sample(prompt, self.answer(gold, name), meta)
-
-    def iter_samples(self, start: int = 0, stop: int | None = None) -> Iterator[Sample]:
-        """Samples ``start .. stop-1`` (default: up to ``num_samples``)."""
-        end = self.cfg.num_samples if stop is None else stop
-        for i in range(start, end):
-            yield self.sample(i)
 
     @classmethod
     def check_sample(cls, prompt: str, answer: str, meta: dict[str, Any]) -> list[str]:
