@@ -96,6 +96,7 @@ def test_first_counts_are_batched_and_samples_unchanged(monkeypatch):
     gen = make_generator(
         "simple-kv", overrides={"max_tokens": 3000, "num_samples": 40}, tokenizer=counter
     )
+    gen._line_additive()  # its probe counts pairs of prompts: done before recording
     calls: list[int] = []
     real = CountingCounter.count_many
 
