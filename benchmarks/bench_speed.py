@@ -1,5 +1,9 @@
 """Every speed ratio of issue 10 in one run: generation, start-up, the KV eval, workers, memory.
 
+One module on purpose: the figures must come from one command in one run (ratios on a noisy
+machine mean something only side by side), so each figure is one function here and ``main``
+runs the selected ones in turn.
+
     .venv/bin/python benchmarks/bench_speed.py [--official DIR] [--tokenizer DIR] [--quick]
 
 ``pip install -e ".[bench]"`` adds what lm-eval's RULER builder needs (``wonderwords``, ``nltk``;

@@ -40,11 +40,10 @@ def generate(config: str, output: str, split: str, num_samples: int | None) -> N
     """Generate the needles plugin's training data of CONFIG as JSONL chat records."""
     from transformers import AutoTokenizer
 
-    from artificial_needles.axolotl.spec import build_spec, iter_split, split_domain
-    from artificial_needles.generate import Summary, make_generator
+    from artificial_needles.axolotl.spec import build_spec, iter_split, spec_generator
+    from artificial_needles.generate import Summary
     from artificial_needles.io import atomic_write
     from artificial_needles.records import to_json_line
-    from artificial_needles.tokens import HFTokenCounter
 
     cfg = load_config(config)
     spec = build_spec(cfg, split)
@@ -55,15 +54,7 @@ def generate(config: str, output: str, split: str, num_samples: int | None) -> N
             "needles_eval_samples or pass --num-samples"
         )
     name = cfg.get("tokenizer_config") or cfg["base_model"]
-    tokenizer = AutoTokenizer.from_pretrained(name)
-    counter = HFTokenCounter(tokenizer, str(name), chat_template=True)
-    gen = make_generator(
-        spec["task"],
-        spec["preset"],
-        spec["overrides"],
-        tokenizer=counter,
-        domain=split_domain(spec),
-    )
+    gen = spec_generator(spec, AutoTokenizer.from_pretrained(name), str(name))
     summary = Summary(gen.cfg.budget)
     with atomic_write(output) as fh:
         for sample in iter_split(gen, spec, count):

@@ -28,7 +28,7 @@ from axolotl.prompt_tokenizers import DatasetWrappingStrategy
 
 from artificial_needles.axolotl.args import DATASET_TYPE
 from artificial_needles.axolotl.rows import build_row
-from artificial_needles.axolotl.spec import iter_split, read_spec, split_domain
+from artificial_needles.axolotl.spec import iter_split, read_spec, spec_generator
 
 # A child of Axolotl's logger, so that its handlers show our messages.
 LOG = logging.getLogger("axolotl.needles." + __name__.rsplit(".", 1)[-1])
@@ -39,19 +39,11 @@ def generate_rows(tokenizer: Any, spec: dict[str, Any], count: int, eot_tokens=(
     import datasets
 
     from artificial_needles.errors import NeedlesError
-    from artificial_needles.generate import Summary, make_generator
-    from artificial_needles.tokens import HFTokenCounter
+    from artificial_needles.generate import Summary
 
     name = getattr(tokenizer, "name_or_path", "") or "axolotl-tokenizer"
-    counter = HFTokenCounter(tokenizer, name, chat_template=True)
     try:
-        gen = make_generator(
-            spec["task"],
-            spec["preset"],
-            spec["overrides"],
-            tokenizer=counter,
-            domain=split_domain(spec),
-        )
+        gen = spec_generator(spec, tokenizer, name)
     except NeedlesError as exc:
         raise ValueError(
             f"needles_* keys: {exc} (max_tokens is needles_max_tokens or sequence_len, margin "

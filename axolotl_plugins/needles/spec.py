@@ -82,6 +82,22 @@ def validate_generator(cfg: Any) -> None:
         raise ValueError(f"needles_preset: {exc}") from None
 
 
+def spec_generator(spec: dict[str, Any], tokenizer: Any, name: str) -> Any:
+    """The generator of ``spec``, counting through ``tokenizer``'s chat template (the plugin's
+    rows and ``axolotl needles-generate`` size prompts the same way)."""
+    from artificial_needles.generate import make_generator
+    from artificial_needles.tokens import HFTokenCounter
+
+    counter = HFTokenCounter(tokenizer, name, chat_template=True)
+    return make_generator(
+        spec["task"],
+        spec["preset"],
+        spec["overrides"],
+        tokenizer=counter,
+        domain=split_domain(spec),
+    )
+
+
 def iter_split(gen: Any, spec: dict[str, Any], count: int) -> Iterator[Any]:
     """The samples of a split: indices ``start .. start + count`` (the split's seed is in the
     spec's overrides)."""

@@ -30,6 +30,20 @@ def hf_chat_counter(tiny_tokenizer_dir):
     return HFTokenCounter(AutoTokenizer.from_pretrained(tiny_tokenizer_dir), "tiny", True)
 
 
+#: 31 dictionaries of up to six 6-digit pairs in 815 tokens: drawn ~2.5x over the budget.
+FAR_OVER_BUDGET = {
+    "max_tokens": 815,
+    "margin": 20,
+    "num_dicts": 31,
+    "key_digits": (4, 6),
+    "value_digits": (6, 6),
+    "dict_size": (1, 6),
+    "gold_dict_size": 1,
+    "answer_template": True,
+    "seed": 62640,
+}
+
+
 def ranges(lo: int, hi: int):
     return st.tuples(st.integers(lo, hi), st.integers(lo, hi)).map(lambda t: tuple(sorted(t)))
 
@@ -107,19 +121,7 @@ def test_simple_invariants_embedded(params, index):
 @SETTINGS
 @given(params=simple_params, index=st.integers(0, 10**6))
 @example(  # fixed num_dicts drawn ~2.5x over budget: needs ~80 key removals to settle
-    params={
-        "max_tokens": 815,
-        "margin": 20,
-        "num_dicts": 31,
-        "key_digits": (4, 6),
-        "value_digits": (6, 6),
-        "dict_size": (1, 6),
-        "gold_dict_size": 1,
-        "shuffle_names": True,
-        "gold_position": "paper",
-        "answer_template": True,
-        "seed": 62640,
-    },
+    params={**FAR_OVER_BUDGET, "shuffle_names": True, "gold_position": "paper"},
     index=67193,
 )
 def test_simple_invariants_hf(params, index, hf_counter):
@@ -222,16 +224,7 @@ def test_to_dataset():
 def test_fixed_num_dicts_far_over_budget_settles_in_few_counts(hf_counter, monkeypatch):
     """31 dictionaries drawn at ~2.5x the budget: keys are removed by the estimate between
     exact counts (before: one key per count, and 64 counts were not enough)."""
-    params = {
-        "max_tokens": 815,
-        "margin": 20,
-        "num_dicts": 31,
-        "key_digits": (4, 6),
-        "value_digits": (6, 6),
-        "dict_size": (1, 6),
-        "gold_dict_size": 1,
-        "seed": 62640,
-    }
+    params = {k: v for k, v in FAR_OVER_BUDGET.items() if k != "answer_template"}
     gen = make_generator("simple-kv", overrides=params, tokenizer=hf_counter)
     counts: list[int] = []
     count = hf_counter.count

@@ -100,11 +100,11 @@ def test_eval_cli_end_to_end_with_chat_template(tmp_path, tiny_model_dir):
     tok = AutoTokenizer.from_pretrained(tiny_model_dir)
     (samples,) = glob.glob(str(out / "*" / "samples_kv_retrieval_multisubkey_*.jsonl"))
     for line in Path(samples).read_text().splitlines():
-        rec = json.loads(line)
-        context = rec["arguments"]["gen_args_0"]["arg_0"]
+        logged = json.loads(line)
+        context = logged["arguments"]["gen_args_0"]["arg_0"]
         assert context.startswith(f"<|im_start|>system\n{SYSTEM}<|im_end|>\n")
         sent = len(tok(context, add_special_tokens=False)["input_ids"])
-        assert rec["doc"]["num_tokens"] == sent <= 1024 - 100
+        assert logged["doc"]["num_tokens"] == sent <= 1024 - 100
 
 
 @pytest.fixture(scope="module")

@@ -21,6 +21,7 @@ fixed-size samples over budget (``_shrink_by``) lives here too.
 
 from __future__ import annotations
 
+import functools
 import random
 import re
 from collections.abc import Sequence
@@ -41,7 +42,6 @@ _PROBES = [(8, 1), (8, 3), (16, 2), (16, 5), (24, 1), (24, 4), (12, 7), (30, 3)]
 #: The context of :meth:`TokenBudget._line_tokens`: a line between two other lines.
 _REF_BEFORE = "Dictionary [1] {1: 2}\n"
 _REF_AFTER = "\nDictionary [3] {4: 5}"
-_REF_KEY = "\0line-context"
 
 
 class TokenBudget:
@@ -164,14 +164,9 @@ class TokenBudget:
         line = dictionary_line(name, self.render_dict(body))
         return self.counter.encode_len(_REF_BEFORE + line + _REF_AFTER) - self._ref_tokens
 
-    @property
+    @functools.cached_property
     def _ref_tokens(self) -> int:
-        n = self._skeleton_cache.get(_REF_KEY)
-        if n is None:
-            n = self._skeleton_cache[_REF_KEY] = self.counter.encode_len(
-                _REF_BEFORE[:-1] + _REF_AFTER
-            )
-        return n
+        return self.counter.encode_len(_REF_BEFORE[:-1] + _REF_AFTER)
 
     def _line_additive(self) -> bool:
         """Whether adding or dropping the last distractor changes the exact prompt count by
