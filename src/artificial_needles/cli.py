@@ -5,7 +5,8 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from typing import Any
 
 from artificial_needles.cli_util import VersionAction, positive_int, run_guarded
 from artificial_needles.errors import NeedlesError
@@ -98,17 +99,7 @@ def _tasks_path(args: argparse.Namespace) -> int:
     return 0
 
 
-def build_parser() -> argparse.ArgumentParser:
-    """The argument parser of the ``artificial-needles`` command."""
-    parser = argparse.ArgumentParser(
-        prog="artificial-needles",
-        description="Synthetic KV retrieval data, lm-eval tasks and Axolotl plugin "
-        "(Xiong et al. 2024, arXiv 2406.19292).",
-    )
-    parser.add_argument("--version", action=VersionAction)
-    sub = parser.add_subparsers(dest="command", required=True)
-
-    g = sub.add_parser("generate", help="generate a synthetic task dataset (JSON lines)")
+def _configure_generate(g: argparse.ArgumentParser) -> None:
     g.add_argument("task", help="generator name (see `artificial-needles list`)")
     g.add_argument("--preset", help="named parameter set, e.g. paper-mistral")
     g.add_argument(
@@ -137,11 +128,13 @@ def build_parser() -> argparse.ArgumentParser:
 
     defer_generator_flags(g)  # a flag per generator parameter (options.generator_params)
 
-    ls = sub.add_parser("list", help="generators and presets with their parameters")
+
+def _configure_list(ls: argparse.ArgumentParser) -> None:
     ls.add_argument("--json", action="store_true")
     ls.set_defaults(func=_list)
 
-    v = sub.add_parser("validate", help="re-check every invariant of a generated file")
+
+def _configure_validate(v: argparse.ArgumentParser) -> None:
     v.add_argument("path")
     v.add_argument(
         "--recount",
@@ -154,28 +147,74 @@ def build_parser() -> argparse.ArgumentParser:
     )
     v.set_defaults(func=_validate)
 
-    tp = sub.add_parser("tasks-path", help="print the lm-eval --include_path of our tasks")
+
+def _configure_tasks_path(tp: argparse.ArgumentParser) -> None:
     tp.set_defaults(func=_tasks_path)
 
+
+def _configure_eval(ev: argparse.ArgumentParser) -> None:
     from artificial_needles.eval_cli import configure_parser
 
-    ev = sub.add_parser("eval", help="run lm-eval with our tasks included", add_help=False)
     configure_parser(ev)
-    from artificial_needles.report import command as report_command
 
-    report_command.configure_parser(sub.add_parser("report", help="results report (md/html/json)"))
-    from artificial_needles import configs_cli, tiny_model_cli
 
-    configs_cli.configure_parser(sub.add_parser("configs", help="list or copy shipped configs"))
-    tiny_model_cli.configure_parser(sub.add_parser("tiny-model", help="build a tiny random model"))
+def _configure_report(rp: argparse.ArgumentParser) -> None:
+    from artificial_needles.report import command
+
+    command.configure_parser(rp)
+
+
+def _configure_configs(cp: argparse.ArgumentParser) -> None:
+    from artificial_needles import configs_cli
+
+    configs_cli.configure_parser(cp)
+
+
+def _configure_tiny_model(tm: argparse.ArgumentParser) -> None:
+    from artificial_needles import tiny_model_cli
+
+    tiny_model_cli.configure_parser(tm)
+
+
+#: name -> (help, configure, options of add_parser): the subcommands in ``--help`` order.
+COMMANDS: dict[str, tuple[str, Callable[[argparse.ArgumentParser], None], dict[str, Any]]] = {
+    "generate": ("generate a synthetic task dataset (JSON lines)", _configure_generate, {}),
+    "list": ("generators and presets with their parameters", _configure_list, {}),
+    "validate": ("re-check every invariant of a generated file", _configure_validate, {}),
+    "tasks-path": ("print the lm-eval --include_path of our tasks", _configure_tasks_path, {}),
+    "eval": ("run lm-eval with our tasks included", _configure_eval, {"add_help": False}),
+    "report": ("results report (md/html/json)", _configure_report, {}),
+    "configs": ("list or copy shipped configs", _configure_configs, {}),
+    "tiny-model": ("build a tiny random model", _configure_tiny_model, {}),
+}
+
+
+def build_parser(only: str | None = None) -> argparse.ArgumentParser:
+    """The argument parser of the ``artificial-needles`` command. With ``only`` (a command
+    name), the other subcommands are listed but not configured: their modules are not
+    imported, which keeps a command's start-up to what it needs."""
+    parser = argparse.ArgumentParser(
+        prog="artificial-needles",
+        description="Synthetic KV retrieval data, lm-eval tasks and Axolotl plugin "
+        "(Xiong et al. 2024, arXiv 2406.19292).",
+    )
+    parser.add_argument("--version", action=VersionAction)
+    sub = parser.add_subparsers(dest="command", required=True)
+    for name, (help_text, configure, options) in COMMANDS.items():
+        command = sub.add_parser(name, help=help_text, **options)
+        if only is None or only == name:
+            configure(command)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the console script; returns the exit status (2: error, 130: Ctrl-C,
     143: SIGTERM, each with one line on stderr)."""
-    parser = build_parser()
-    args, extra = parser.parse_known_args(argv)
+    words = sys.argv[1:] if argv is None else list(argv)
+    # The command is the first word that is not an option (the top level takes no values).
+    command = next((w for w in words if not w.startswith("-")), None)
+    parser = build_parser(command if command in COMMANDS else None)
+    args, extra = parser.parse_known_args(words)
     if extra and args.command != "eval":
         parser.error(f"unrecognized arguments: {' '.join(extra)}")
     args.extra = extra

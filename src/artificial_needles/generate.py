@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import contextlib
 import math
-import multiprocessing
 import os
 import signal
 import statistics
@@ -164,6 +163,8 @@ def _pool_lines(
     global _worker_gen, _worker_fmt
     chunk = max(1, min(POOL_CHUNK, -(-num_samples // (4 * num_workers))))
     chunks = [(i, min(i + chunk, num_samples)) for i in range(0, num_samples, chunk)]
+    import multiprocessing  # only a pool needs it (a short run starts faster without)
+
     method = pool_start_method()
     ctx = multiprocessing.get_context(method)
     if method == "fork":

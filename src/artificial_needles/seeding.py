@@ -130,20 +130,22 @@ def class_table(top: int) -> Any:
 
 
 def class_drawer(
-    draw: Callable[[Any], int], max_digits: int, cls: int | None
+    draw: Callable[[Any], int], max_digits: int, cls: int | None, table: bool = True
 ) -> Callable[[Any], int]:
     """``draw`` (numbers of at most ``max_digits`` digits) mapped into class ``cls`` by
-    :func:`to_class`; ``draw`` itself when ``cls`` is None. Same arguments, same draws."""
+    :func:`to_class`; ``draw`` itself when ``cls`` is None. Same arguments, same draws.
+    ``table`` as for :func:`class_lookup`."""
     if cls is None:
         return draw
-    lookup = class_lookup(max_digits)
+    lookup = class_lookup(max_digits, table)
     return lambda r: (n := draw(r)) ^ lookup(n) ^ cls
 
 
-def class_lookup(max_digits: int) -> Callable[[int], int]:
-    """A fast :func:`number_class` for numbers of at most ``max_digits`` digits (a table when
-    they are few)."""
+def class_lookup(max_digits: int, table: bool = True) -> Callable[[int], int]:
+    """A fast :func:`number_class` for numbers of at most ``max_digits`` digits: a numpy-built
+    table when they are few and ``table`` is set (for hot loops; it imports numpy), else the
+    function itself (for a few calls per sample)."""
     top = 10**max_digits
-    if top > _TABLE_LIMIT:
+    if top > _TABLE_LIMIT or not table:
         return number_class
     return class_table(top).tolist().__getitem__

@@ -51,8 +51,22 @@ def test_every_shared_param_is_a_generate_flag():
 
 def test_flags_reach_the_config():
     args = build_parser().parse_args(
-        ["generate", "simple-kv", "-o", "x", "--dict-size", "2", "5", "--no-answer-template",
-         "--gold-position", "depth", "--gold-depth", "0.2", "0.4", "--shuffle-names"]
+        [
+            "generate",
+            "simple-kv",
+            "-o",
+            "x",
+            "--dict-size",
+            "2",
+            "5",
+            "--no-answer-template",
+            "--gold-position",
+            "depth",
+            "--gold-depth",
+            "0.2",
+            "0.4",
+            "--shuffle-names",
+        ]
     )
     from artificial_needles.param_flags import param_overrides
 
@@ -77,6 +91,51 @@ def test_generate_flags_are_not_built_for_other_commands():
     assert res.stdout.strip() == "False False", res.stderr
 
 
+#: Modules the other commands need and a short ``generate`` run must not import (start-up).
+NOT_FOR_GENERATE = (
+    "artificial_needles.eval_cli",
+    "artificial_needles.report.command",
+    "artificial_needles.configs_cli",
+    "artificial_needles.tiny_model_cli",
+    "multiprocessing",
+)
+
+
+def test_generate_imports_only_what_it_needs(tmp_path):
+    """Issue 10 start-up: ``generate`` configures only its own subcommand and starts no pool
+    machinery for one process."""
+    out = tmp_path / "d.jsonl"
+    code = (
+        "import sys; from artificial_needles.cli import main; "
+        f"main(['generate', 'simple-kv', '--num-samples', '2', '--max-tokens', '500', "
+        f"'--quiet', '-o', {str(out)!r}]); "
+        f"print([m for m in {NOT_FOR_GENERATE!r} if m in sys.modules])"
+    )
+    res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert res.stdout.strip() == "[]", res.stderr
+    assert len(out.read_text().splitlines()) == 2
+
+
+def test_help_still_lists_and_configures_every_command(capsys):
+    from artificial_needles.cli import COMMANDS
+
+    with pytest.raises(SystemExit):
+        main(["--help"])
+    listed = capsys.readouterr().out
+    assert all(name in listed for name in COMMANDS)
+    for name in COMMANDS:
+        if name == "eval":
+            continue  # its --help is lm-eval's own (tests/lm_eval)
+        with pytest.raises(SystemExit) as exc:
+            main([name, "--help"])
+        assert exc.value.code == 0
+        assert f"usage: artificial-needles {name}" in capsys.readouterr().out
+    with pytest.raises(SystemExit) as exc:
+        main(["generat", "x"])  # an unknown command still gets argparse's message
+    assert exc.value.code == 2
+    assert "invalid choice: 'generat'" in capsys.readouterr().err
+
+
 @pytest.mark.parametrize("fmt", ["mistral", "openai"])
 @pytest.mark.parametrize("task", ["simple-kv", "multi-subkey-kv"])
 def test_every_record_carries_the_meta_keys(task, fmt):
@@ -93,8 +152,22 @@ def test_validate_requires_every_meta_key(tmp_path, capsys, key):
 
     assert validate.META_KEYS is options.META_KEYS
     out = tmp_path / "d.jsonl"
-    assert main(["generate", "simple-kv", "--num-samples", "2", "--max-tokens", "500",
-                 "--quiet", "-o", str(out)]) == 0
+    assert (
+        main(
+            [
+                "generate",
+                "simple-kv",
+                "--num-samples",
+                "2",
+                "--max-tokens",
+                "500",
+                "--quiet",
+                "-o",
+                str(out),
+            ]
+        )
+        == 0
+    )
     records = [json.loads(line) for line in out.read_text().splitlines()]
     del records[1]["meta"][key]
     out.write_text("".join(json.dumps(r) + "\n" for r in records))

@@ -35,7 +35,7 @@ def _check_range(name: str, value: IntRange, low: int, high: int) -> IntRange:
 class KVConfig(BaseModel):
     """Parameters shared by the dictionary KV generators (all validated here)."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
     num_samples: int = Field(350, ge=1, description="number of samples to generate")
     num_dicts: int | None = Field(

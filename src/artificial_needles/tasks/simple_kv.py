@@ -6,8 +6,9 @@ key nor the gold value appears anywhere else as a number.
 
 Every key is in the key class of the generator's domain, and in the evaluation domains every
 value in the domain's value class (:mod:`artificial_needles.seeding`): a drawn number of the
-wrong class is replaced by its partner ``n ^ 1``, in the scalar drawers and in the numpy path
-alike, so no evaluation key is ever a training key and no random draw is added.
+wrong class is replaced by its partner ``n ^ 1``, in the scalar drawers and in the batch draw
+(:mod:`~artificial_needles.tasks.pair_batch`) alike, so no evaluation key is ever a training
+key and no random draw is added.
 """
 
 from __future__ import annotations
@@ -17,10 +18,11 @@ from itertools import islice
 from typing import Any
 
 from artificial_needles.errors import NeedlesError
-from artificial_needles.seeding import DOMAIN_CLASSES, check_domain, class_drawer, class_table
+from artificial_needles.seeding import DOMAIN_CLASSES, check_domain, class_drawer
 from artificial_needles.tasks.config import KVConfig
 from artificial_needles.tasks.draw import number_drawer
 from artificial_needles.tasks.generator import KVGenerator
+from artificial_needles.tasks.pair_batch import PairBatch
 from artificial_needles.tasks.sample import DictBlock, Gold
 from artificial_needles.templates import SIMPLE_ANSWER, SIMPLE_QUESTION, SIMPLE_TEMPLATE
 
@@ -65,32 +67,17 @@ class SimpleKVGenerator(KVGenerator):
                 f"{config.gold_dict_size} need; raise key_digits or lower dict_size / "
                 "gold_dict_size"
             )
-        self._draw_key = class_drawer(number_drawer(kd), kd[1], key_cls)
-        self._draw_value = class_drawer(number_drawer(vd), vd[1], value_cls)
+        # The scalar drawers (gold pairs, rare top-ups) look classes up without numpy's table.
+        self._draw_key = class_drawer(number_drawer(kd), kd[1], key_cls, table=False)
+        self._draw_value = class_drawer(number_drawer(vd), vd[1], value_cls, table=False)
         super().__init__(config, *args, domain=domain, **kwargs)
-        self._vectorised = max(config.key_digits[1], config.value_digits[1]) <= 4
-        if self._vectorised:
-            import numpy as np
-
+        self._batch: PairBatch | None = None
+        if max(kd[1], vd[1]) <= 4:
             # Token count of every candidate number (10**4 entries at most), read by index.
-            self.warm_number_cache([config.key_digits, config.value_digits])
-            top = 10 ** max(config.key_digits[1], config.value_digits[1])
-            self._ntok_arr = np.zeros(top, dtype=np.int64)
-            for n, t in self._ntok.items():
-                if n < top:
-                    self._ntok_arr[n] = t
-            self._spans = {
-                name: (
-                    np.array([10 ** (d - 1) if d > 1 else 0 for d in range(lo, hi + 1)]),
-                    np.array([10**d - (10 ** (d - 1) if d > 1 else 0) for d in range(lo, hi + 1)]),
-                )
-                for name, (lo, hi) in (("key", config.key_digits), ("value", config.value_digits))
-            }
-            # XOR that maps a number to the partner in its domain class (None: any class).
-            self._flip = {
-                name: None if cls is None else (class_table(10**hi) ^ cls).astype(np.int64)
-                for name, (_, hi), cls in (("key", kd, key_cls), ("value", vd, value_cls))
-            }
+            self.warm_number_cache([kd, vd])
+            self._batch = PairBatch(
+                kd, vd, key_cls, value_cls, config.dict_size, self._ntok, self._weights
+            )
 
     def make_gold(self, rng: random.Random) -> Gold:
         cfg = self.cfg
@@ -119,56 +106,13 @@ class SimpleKVGenerator(KVGenerator):
                 return k, v
 
     def draw_dicts(self, rng: random.Random, gold: Gold, count: int) -> list[DictBlock]:
-        if not self._vectorised or count <= 0:
+        if self._batch is None or count <= 0:
             return super().draw_dicts(rng, gold, count)
-        return self._draw_dicts_vectorised(rng, gold, count)
-
-    def _draw_dicts_vectorised(self, rng: random.Random, gold: Gold, count: int) -> list[DictBlock]:
-        """The hot path of generation: all pairs of ``count`` dictionaries from one numpy draw.
-
-        Uniform floats are built from ``rng.randbytes`` (Mersenne Twister output, identical on
-        every platform) as ``(x >> 11) / 2**53``, so the sample's RNG stays the only source.
-        """
-        import numpy as np
-
-        lo, hi = self.cfg.dict_size
-
-        def uniform(rows: int, n: int) -> np.ndarray:
-            raw = np.frombuffer(rng.randbytes(8 * rows * n), dtype="<u8").reshape(rows, n)
-            return (raw >> np.uint64(11)).astype(np.float64) * (2.0**-53)
-
-        def numbers(kind: str, pick: np.ndarray, offset: np.ndarray) -> np.ndarray:
-            # The law of number_drawer: a uniform digit count, then a uniform number.
-            starts, widths = self._spans[kind]
-            d = (pick * len(starts)).astype(np.int64)
-            out = starts[d] + (offset * widths[d]).astype(np.int64)
-            flip = self._flip[kind]
-            return out if flip is None else out ^ flip[out]
-
-        sizes = lo + (uniform(1, count)[0] * (hi - lo + 1)).astype(np.int64)
-        total = int(sizes.sum())
-        u = uniform(4, total)
-        k_arr, v_arr = numbers("key", u[0], u[1]), numbers("value", u[2], u[3])
-        while True:  # redraw the (rare) pairs that hit the gold key or value
-            bad = np.zeros(total, dtype=bool)
-            for x in gold.reserved:
-                bad |= (k_arr == x) | (v_arr == x)
-            nbad = int(bad.sum())
-            if not nbad:
-                break
-            u = uniform(4, nbad)
-            k_arr[bad], v_arr[bad] = numbers("key", u[0], u[1]), numbers("value", u[2], u[3])
-        keys, values = k_arr.tolist(), v_arr.tolist()
-        w = self._weights
-        tok = self._ntok_arr
-        ests = (
-            np.add.reduceat(tok[k_arr] + tok[v_arr], np.cumsum(sizes) - sizes)
-            + (w[0] + (w[1] + 2 * w[2]) * sizes)
-        ).tolist()
+        # The hot path: every pair of the batch from one draw (tasks/pair_batch.py).
+        keys, values, sizes, ests = self._batch.draw(rng, gold.reserved, count)
         pairs_iter = zip(keys, values, strict=True)
-        size_list = sizes.tolist()
-        out = list(map(DictBlock, [dict(islice(pairs_iter, n)) for n in size_list], ests))
-        for d, size in zip(out, size_list, strict=True):
+        out = list(map(DictBlock, [dict(islice(pairs_iter, n)) for n in sizes], ests))
+        for d, size in zip(out, sizes, strict=True):
             if len(d.pairs) < size:  # a key repeated inside one dictionary (rare): top it up
                 while len(d.pairs) < size:
                     k, v = self.make_pair(rng, gold)
