@@ -58,13 +58,26 @@ Profile findings (cProfile and ``-X importtime``, 2-core machine, before the spe
   per doc at every length.
 * Generation in process: the same SentencePiece call took twice as long between drawing and
   rendering as in a tight loop (its tables fall out of the CPU caches). ``iter_samples`` now
-  drafts 16 samples and counts their prompts in one call. What is left over the bound is the
-  drawing and rendering in Python (~0.2 ms per paper-sized sample), which the embedded
-  SentencePiece tokenizer (about twice as fast as the HF fast tokenizer) does not hide.
-* Start-up (``generate -n 5``, ~0.5 s CPU): imports ~60% (pydantic ~80 ms, numpy ~60 ms, the
-  ``report`` package imported by the CLI parser ~20-30 ms, the plugin entry-point scan ~15 ms,
-  ``mistral_common`` ~30 ms: now located without import), generator set-up ~35 ms (10,000
-  number counts + calibration with the embedded tokenizer), samples ~5 ms each.
+  drafts 16 samples and counts their prompts one after the other. SentencePiece's list call
+  costs 20-40% more CPU per prompt than its one-string call (its batch machinery, even for a list
+  of one), so counters call it once per string, and the tokenize-once bound is that call too.
+  Per paper-sized sample (in the pipeline, CPU): count ~280 us against ~235 us in a tight loop,
+  the numpy draw ~140 us, rendering ~65 us, gold, settle and JSON ~40 us. The Python work is
+  about the tokenizer's own time, so the ratio stays ~2x with the embedded tokenizer (the HF
+  fast tokenizer is slower, which hides it). Reaching 1.5x needs counts that do not tokenize the
+  prompt (SentencePiece counts additively over whitespace-separated words: a word-count cache
+  prototype gave 1.7-2.1x once warm, 2.7x cold) or a native renderer.
+* Start-up (``generate -n 5``, ~0.5 s CPU before): imports ~60% (pydantic ~80 ms, numpy ~60
+  ms, the other subcommands' modules ~15 ms, ``multiprocessing`` ~5 ms, the plugin entry-point
+  scan ~15 ms, ``mistral_common`` ~30 ms: now located without import), generator set-up ~35 ms
+  (10,000 number counts + calibration with the embedded tokenizer), samples ~5 ms each; and the
+  byte code of the package compiled again in every run when ``PYTHONDONTWRITEBYTECODE`` is set
+  (the child processes here unset it, as an installed package has its byte code). Now a short
+  run imports neither numpy (``tasks/pair_batch.py`` draws the first 16 batches in pure Python,
+  the same numbers as numpy) nor ``multiprocessing`` (only a pool needs it), the CLI configures
+  only the chosen subcommand, and pydantic builds a config schema on first use. What is left is
+  pydantic's import (~80 ms, most of it ``asyncio`` pulled in by ``typing_extensions``) and the
+  entry-point scan (~10-15 ms in a venv with 250 distributions).
 * Workers: spawned workers each re-imported transformers (>10 s CPU on this machine) and
   reloaded the tokenizer, so 2 workers were ~2x slower than 1. Workers are now forked on Linux
   and inherit the built generator; on 2 shared cores they break even (the machine has no spare
@@ -155,10 +168,13 @@ def build_mistral_tokenizer(dest: Path) -> str:
 def run_child(cmd: list[str], cwd: str | None = None, env: dict | None = None) -> dict:
     """Wall, CPU seconds and peak RSS (MiB) of one child process (its own rusage)."""
     t0 = time.perf_counter()
+    child_env = {**os.environ, **OFFLINE, **(env or {})}
+    # Byte code is written and reused, as for an installed package (pip compiles it).
+    child_env.pop("PYTHONDONTWRITEBYTECODE", None)
     proc = subprocess.Popen(
         cmd,
         cwd=cwd,
-        env={**os.environ, **OFFLINE, **(env or {})},
+        env=child_env,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
     )

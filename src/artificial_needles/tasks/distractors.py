@@ -3,7 +3,7 @@
 :class:`Distractors` is a mixin of :class:`~artificial_needles.tasks.generator.KVGenerator`; it
 uses the generator's ``cfg``, ``make_pair`` and token estimates (:mod:`~.budget`). A task may
 override :meth:`Distractors.draw_dict` or :meth:`Distractors.draw_dicts` for speed (``simple-kv``
-draws every pair of a batch of dictionaries from one numpy call).
+draws every pair of a batch of dictionaries at once: :mod:`~.pair_batch`).
 """
 
 from __future__ import annotations
