@@ -51,22 +51,8 @@ def test_every_shared_param_is_a_generate_flag():
 
 def test_flags_reach_the_config():
     args = build_parser().parse_args(
-        [
-            "generate",
-            "simple-kv",
-            "-o",
-            "x",
-            "--dict-size",
-            "2",
-            "5",
-            "--no-answer-template",
-            "--gold-position",
-            "depth",
-            "--gold-depth",
-            "0.2",
-            "0.4",
-            "--shuffle-names",
-        ]
+        ["generate", "simple-kv", "-o", "x", "--dict-size", "2", "5", "--no-answer-template",
+         "--gold-position", "depth", "--gold-depth", "0.2", "0.4", "--shuffle-names"]
     )
     from artificial_needles.param_flags import param_overrides
 
@@ -152,22 +138,8 @@ def test_validate_requires_every_meta_key(tmp_path, capsys, key):
 
     assert validate.META_KEYS is options.META_KEYS
     out = tmp_path / "d.jsonl"
-    assert (
-        main(
-            [
-                "generate",
-                "simple-kv",
-                "--num-samples",
-                "2",
-                "--max-tokens",
-                "500",
-                "--quiet",
-                "-o",
-                str(out),
-            ]
-        )
-        == 0
-    )
+    assert main(["generate", "simple-kv", "--num-samples", "2", "--max-tokens", "500",
+                 "--quiet", "-o", str(out)]) == 0
     records = [json.loads(line) for line in out.read_text().splitlines()]
     del records[1]["meta"][key]
     out.write_text("".join(json.dumps(r) + "\n" for r in records))

@@ -124,10 +124,7 @@ def test_scores_by_bucket():
     doc = {"label": "false", "ctx_size": 500, "dispersion": "middle", "padding_type": "books"}
     right = score_flenqa(doc, "Step 1 ... so it is not true.")
     assert right == {
-        "acc": 1.0,
-        "acc_ctx_500": 1.0,
-        "acc_dispersion_middle": 1.0,
-        "acc_padding_books": 1.0,
+        "acc": 1.0, "acc_ctx_500": 1.0, "acc_dispersion_middle": 1.0, "acc_padding_books": 1.0
     }
     run_keys = ["acc_ctx_250", "acc_ctx_500", "acc_dispersion_middle", "acc_padding_books"]
     full = score_flenqa(doc, "Step 1 ... so it is not true.", run_keys)
