@@ -103,7 +103,8 @@ def _fresh_generate(tmp_path, n: int) -> tuple[bytes, bool]:
         f"'{n}', '--quiet', '-o', {str(out)!r}])\n"
         "print('numpy' in sys.modules); sys.exit(rc)"
     )
-    env = {**os.environ, "HF_HUB_OFFLINE": "1"}
+    # Its own on-disk cache: the first run fills it, as a user's first run would.
+    env = {**os.environ, "HF_HUB_OFFLINE": "1", "ARTIFICIAL_NEEDLES_CACHE": str(tmp_path / "cache")}
     done = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True
     )
