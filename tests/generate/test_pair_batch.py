@@ -21,7 +21,7 @@ from hypothesis import strategies as st
 from test_speed_pins import FILE_PINS
 
 from artificial_needles.seeding import number_class
-from artificial_needles.tasks import pair_batch
+from artificial_needles.tasks.draw import digit_spans
 from artificial_needles.tasks.pair_batch import PURE_PYTHON_BATCHES, PairBatch
 
 digits = st.tuples(st.integers(1, 4), st.integers(1, 4)).map(sorted).map(tuple)
@@ -143,4 +143,4 @@ def test_tables_match_the_class_function(value_cls):
         n ^ number_class(n) ^ 1 for n in range(0, 10**4, 37)
     ]
     assert (tables["value"][2] is None) == (value_cls is None)
-    assert pair_batch.digit_spans((2, 3)) == ([10, 100], [90, 900])
+    assert digit_spans((2, 3)) == ([10, 100], [90, 900])

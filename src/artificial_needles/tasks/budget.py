@@ -15,8 +15,8 @@ line. Other tokenizers recount the whole prompt. Counts stay exact either way.
 
 :class:`TokenBudget` is a mixin of :class:`~artificial_needles.tasks.generator.KVGenerator`; it
 uses the generator's ``cfg``, ``counter``, ``make_gold``, ``make_pair``, ``pair_numbers``,
-``render_dict``, ``draw_dicts``, ``smallest_pair`` and ``widest_pair``; the key removal of
-fixed-size samples over budget (``_shrink_by``) lives here too.
+``render_dict``, ``_render_lines``, ``draw_dicts``, ``smallest_pair`` and ``widest_pair``; the
+key removal of fixed-size samples over budget (``_shrink_by``) lives here too.
 """
 
 from __future__ import annotations
@@ -63,6 +63,7 @@ class TokenBudget:
         def smallest_pair(self) -> tuple[Any, Any]: ...
         def widest_pair(self) -> tuple[Any, Any]: ...
         def draw_dicts(self, rng: random.Random, gold: Gold, count: int) -> list[DictBlock]: ...
+        def _render_lines(self, names: list[int], bodies: list[Any]) -> list[str]: ...
 
     def _num_tokens(self, n: int) -> int:
         t = self._ntok.get(n)
@@ -191,9 +192,7 @@ class TokenBudget:
             bodies.insert(rng.randrange(k + 1), dict(gold.pairs))
             names = list(range(1, k + 2))
             rng.shuffle(names)
-            render = self.render_dict
-            lines = [dictionary_line(n, render(b)) for n, b in zip(names, bodies, strict=True)]
-            return assemble_prompt(lines, gold.question)
+            return assemble_prompt(self._render_lines(names, bodies), gold.question)
 
         for k in (1, 2, 9, 10, 11, 99, 100, 101):
             whole, less = self.counter.count_many([prompt(k), prompt(k - 1)])

@@ -22,16 +22,21 @@ PAPER_EARLY_FRACTION = 0.05
 # ... and the rest is uniform over all positions.
 
 
+def digit_spans(digits: IntRange) -> tuple[list[int], list[int]]:
+    """First number and count of numbers of each digit count in ``digits`` (0 has 1 digit)."""
+    lo, hi = digits
+    starts = [10 ** (d - 1) if d > 1 else 0 for d in range(lo, hi + 1)]
+    widths = [10**d - s for d, s in zip(range(lo, hi + 1), starts, strict=True)]
+    return starts, widths
+
+
 def number_drawer(digits: IntRange) -> Callable[[Callable[[], float]], int]:
     """A fast sampler of integers whose digit count is uniform over ``digits``.
 
     It takes ``rng.random`` (one or two calls per number, far cheaper than ``randint``);
     digit counts are capped at 15 so ``random() * span`` reaches every integer of the span.
     """
-    spans = [
-        (10 ** (d - 1) if d > 1 else 0, 10**d - (10 ** (d - 1) if d > 1 else 0))
-        for d in range(digits[0], digits[1] + 1)
-    ]
+    spans = list(zip(*digit_spans(digits), strict=True))
     if len(spans) == 1:
         start, width = spans[0]
         return lambda r: start + int(r() * width)

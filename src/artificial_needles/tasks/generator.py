@@ -150,12 +150,15 @@ class KVGenerator(Distractors, TokenBudget, ABC):
     def _render(self, index: int, dicts: list[DictBlock], gold: Gold) -> tuple[str, list[int], int]:
         """The prompt of ``dicts`` and the gold dictionary, its names and the gold position."""
         bodies, names, pos = self._layout(index, dicts, gold)
+        return assemble_prompt(self._render_lines(names, bodies), gold.question), names, pos
+
+    def _render_lines(self, names: list[int], bodies: list[Any]) -> list[str]:
+        """The dictionary lines of ``bodies`` called ``names`` (one C-level pass when the task
+        keeps the default :meth:`render_dict`)."""
         if type(self).render_dict is KVGenerator.render_dict:
-            lines = dictionary_lines(names, bodies)
-        else:
-            render = self.render_dict
-            lines = [dictionary_line(n, render(b)) for n, b in zip(names, bodies, strict=True)]
-        return assemble_prompt(lines, gold.question), names, pos
+            return dictionary_lines(names, bodies)
+        render = self.render_dict
+        return [dictionary_line(n, render(b)) for n, b in zip(names, bodies, strict=True)]
 
     def _after_line(self, num_tokens: int, sign: int, name: int, block: DictBlock) -> int | None:
         """The exact count after adding (``sign`` 1) or dropping (-1) the line of dictionary
@@ -176,7 +179,8 @@ class KVGenerator(Distractors, TokenBudget, ABC):
         """Samples ``start .. stop-1`` (default: up to ``num_samples``).
 
         The same samples as :meth:`sample`, drafted a few at a time so that their first exact
-        counts are one batched tokenizer call (which runs at the tokenizer's tight-loop speed).
+        counts run back to back in one ``count_many`` call (the tokenizer then keeps its
+        tight-loop speed instead of competing with drawing for the CPU caches).
         """
         end = self.cfg.num_samples if stop is None else stop
         for lo in range(start, end, _COUNT_BATCH):
@@ -213,13 +217,8 @@ class KVGenerator(Distractors, TokenBudget, ABC):
         """Step 4 from the draft's exact count ``num_tokens``, then the sample."""
         cfg = self.cfg
         budget = cfg.budget
-        index, rng, gold, dicts, pending = (
-            draft.index,
-            draft.rng,
-            draft.gold,
-            draft.dicts,
-            draft.pending,
-        )
+        index, rng, gold = draft.index, draft.rng, draft.gold
+        dicts, pending = draft.dicts, draft.pending
         prompt: str | None = draft.prompt  # rendered for the current dicts
         names, pos = draft.names, draft.pos
         fill = cfg.num_dicts is None

@@ -33,18 +33,11 @@ from typing import Any
 
 from artificial_needles.seeding import number_class
 from artificial_needles.tasks.config import IntRange
+from artificial_needles.tasks.draw import digit_spans
 
 #: Batches drawn in pure Python before a generator imports numpy (a short run never does).
 PURE_PYTHON_BATCHES = 16
 _SCALE = 2.0**-53
-
-
-def digit_spans(digits: IntRange) -> tuple[list[int], list[int]]:
-    """First number and count of numbers of each digit count in ``digits`` (0 has 1 digit)."""
-    lo, hi = digits
-    starts = [10 ** (d - 1) if d > 1 else 0 for d in range(lo, hi + 1)]
-    widths = [10**d - s for d, s in zip(range(lo, hi + 1), starts, strict=True)]
-    return starts, widths
 
 
 class PairBatch:

@@ -20,7 +20,7 @@ from typing import Any
 from artificial_needles.errors import NeedlesError
 from artificial_needles.seeding import DOMAIN_CLASSES, check_domain, class_drawer
 from artificial_needles.tasks.config import KVConfig
-from artificial_needles.tasks.draw import number_drawer
+from artificial_needles.tasks.draw import digit_spans, number_drawer
 from artificial_needles.tasks.generator import KVGenerator
 from artificial_needles.tasks.pair_batch import PairBatch
 from artificial_needles.tasks.sample import DictBlock, Gold
@@ -57,7 +57,7 @@ class SimpleKVGenerator(KVGenerator):
         kd, vd = config.key_digits, config.value_digits
         # Half of the keys of each digit count are in a domain's class; distractor keys also
         # avoid the gold key and value, and keys are distinct within a dictionary.
-        keys = (10 ** kd[1] - (10 ** (kd[0] - 1) if kd[0] > 1 else 0)) // 2
+        keys = sum(digit_spans(kd)[1]) // 2
         value_may_be_key = vd[0] <= kd[1] and kd[0] <= vd[1]  # the gold value is then reserved
         need = max(config.dict_size[1] + 1, config.gold_dict_size) + value_may_be_key
         if keys < need:
