@@ -77,6 +77,11 @@ class TokenCounter(ABC):
         """Tokens the model sees for one prompt."""
         return self.count_many([prompt])[0]
 
+    def scan_digit_barrier(self) -> bool:
+        """Whether every digit is a token of its own (:mod:`artificial_needles.digit_barrier`;
+        read it through ``digit_barrier(counter)``, which caches it)."""
+        return False
+
     def __repr__(self) -> str:
         system = f", system={self.system!r}" if self.system else ""
         return f"{type(self).__name__}({self.name!r}, chat_template={self.chat_template}{system})"
@@ -103,6 +108,11 @@ class SentencePieceCounter(TokenCounter):
 
     def encode_len(self, text: str) -> int:
         return len(self._sp.encode(text))
+
+    def scan_digit_barrier(self) -> bool:
+        from artificial_needles.digit_barrier import sentencepiece_barrier
+
+        return sentencepiece_barrier(self._sp)
 
     def encode_len_many(self, texts: Sequence[str]) -> list[int]:
         return [len(ids) for ids in self._sp.encode(list(texts))]
@@ -165,6 +175,11 @@ class HFTokenCounter(TokenCounter):
 
     def encode_len(self, text: str) -> int:
         return self.encode_len_many([text])[0]
+
+    def scan_digit_barrier(self) -> bool:
+        from artificial_needles.digit_barrier import hf_barrier
+
+        return hf_barrier(self.tokenizer)
 
     def encode_len_many(self, texts: Sequence[str]) -> list[int]:
         fast = self._fast and self._fast(texts, False)

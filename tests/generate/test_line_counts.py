@@ -4,6 +4,10 @@ A fill-mode sample whose first exact count is over (or well under) the budget dr
 whole dictionary lines. For a tokenizer that counts additively over lines, the new count is the
 old one minus (plus) that line's exact tokens; a 64K-token prompt is tokenized once, not once per
 dropped line. A tokenizer that is not additive recounts every time; both stay exact.
+
+These tests run with ``ARTIFICIAL_NEEDLES_COUNT=tokenize``: they cover the path of tokenizers
+that are not digit barriers. The structural counts that the embedded and tiny tokenizers get by
+default are tested in ``test_structural_counts.py``.
 """
 
 from __future__ import annotations
@@ -15,6 +19,11 @@ from artificial_needles.generate import make_generator
 from artificial_needles.tokens import EmbeddedMistralCounter, HFTokenCounter, load_tokenizer
 
 LONG = 20_000  # characters: a whole 16K+ token prompt, not a probe (<= 102 lines) or a line
+
+
+@pytest.fixture(autouse=True)
+def _tokenize_every_prompt(monkeypatch):
+    monkeypatch.setenv("ARTIFICIAL_NEEDLES_COUNT", "tokenize")
 
 
 class CountingCounter(EmbeddedMistralCounter):

@@ -55,7 +55,14 @@ def test_python_and_numpy_draw_the_same(kd, vd, kc, vc, ds, count, seed, reserve
     assert py == np_
     assert all(type(x) is float for x in py[3]) and all(type(x) is float for x in np_[3])
     assert r1.getstate() == r2.getstate()  # the sample's later draws are unchanged too
-    keys, values, got_sizes, _ = py
+    keys, values, got_sizes, ests, raws = py
+    assert all(type(x) is int for x in py[4]) and all(type(x) is int for x in np_[4])
+    ntok = batch._ntok
+    at = 0
+    for size, raw in zip(got_sizes, raws, strict=True):  # the exact tokens of the numbers
+        pairs = zip(keys[at : at + size], values[at : at + size], strict=True)
+        assert raw == sum(ntok[k] + ntok[v] for k, v in pairs)
+        at += size
     assert len(got_sizes) == count and sum(got_sizes) == len(keys) == len(values)
     assert all(ds[0] <= s <= ds[1] for s in got_sizes)
     assert not (set(keys) | set(values)) & reserved
@@ -78,8 +85,8 @@ def test_switches_to_numpy_after_the_pure_python_batches(monkeypatch):
     monkeypatch.delitem(sys.modules, "numpy", raising=False)  # numpy not imported "yet"
     batch = _batch((3, 4), (3, 4), 0, None, (3, 4))
     calls = []
-    monkeypatch.setattr(batch, "_draw_python", lambda *a: calls.append("py") or ([], [], [], []))
-    monkeypatch.setattr(batch, "_draw_numpy", lambda *a: calls.append("np") or ([], [], [], []))
+    monkeypatch.setattr(batch, "_draw_python", lambda *a: calls.append("py") or ([],) * 5)
+    monkeypatch.setattr(batch, "_draw_numpy", lambda *a: calls.append("np") or ([],) * 5)
     monkeypatch.setattr(batch, "_numpy_tables", lambda: {})
     for _ in range(PURE_PYTHON_BATCHES + 2):
         batch.draw(random.Random(0), set(), 3)

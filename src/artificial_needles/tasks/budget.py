@@ -11,7 +11,8 @@ whose count of a prompt is the sum of its lines' counts (:meth:`TokenBudget._lin
 checked once per tokenizer on probe prompts laid out as real ones and counted as they are), the
 count after such a change is the last exact count plus or minus the exact tokens of that one
 line (:meth:`TokenBudget._line_tokens`), so a 64K-token prompt is not tokenized again for every
-line. Other tokenizers recount the whole prompt. Counts stay exact either way.
+line. Other tokenizers recount the whole prompt. Counts stay exact either way. (Tokenizers that
+give each digit its own token skip both: :mod:`artificial_needles.tasks.exact_count`.)
 
 :class:`TokenBudget` is a mixin of :class:`~artificial_needles.tasks.generator.KVGenerator`; it
 uses the generator's ``cfg``, ``counter``, ``make_gold``, ``make_pair``, ``pair_numbers``,
@@ -209,6 +210,7 @@ class TokenBudget:
             return None
         d = rng.choice(shrinkable)
         del d.pairs[list(d.pairs)[rng.randrange(len(d.pairs))]]
+        d.raw = None
         before, d.est = d.est, self._estimate(list(d.pairs.items()))
         return before - d.est
 

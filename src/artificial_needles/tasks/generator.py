@@ -8,7 +8,8 @@ whose prompt fits ``max_tokens - margin`` tokens of the target tokenizer. The wo
    using a calibrated estimate of their token cost (:mod:`artificial_needles.tasks.budget`),
    so no tokenization happens while drawing;
 3. lay out the dictionaries (gold position and names depend only on seed, index and the number
-   of dictionaries), render the prompt and count it once, exactly;
+   of dictionaries), render the prompt and count it once, exactly: from its structure for a
+   tokenizer that gives each digit its own token (:mod:`~.exact_count`), else by tokenizing it;
 4. only if the exact count disagrees with the estimate: drop or add one distractor (fill mode),
    the new count being the last one minus or plus the exact tokens of that line when the
    tokenizer counts additively over lines (:mod:`artificial_needles.tasks.budget`), else
@@ -34,6 +35,7 @@ from artificial_needles.tasks.budget import TokenBudget
 from artificial_needles.tasks.config import KVConfig
 from artificial_needles.tasks.distractors import Distractors
 from artificial_needles.tasks.draw import choose_position
+from artificial_needles.tasks.exact_count import StructuralCount
 from artificial_needles.tasks.parse import Parsed, check_layout, parse_dictionaries
 from artificial_needles.tasks.sample import DictBlock, Gold, Sample
 from artificial_needles.templates import assemble_prompt, dictionary_line, dictionary_lines
@@ -58,9 +60,10 @@ class _Draft:
     prompt: str
     names: list[int]
     pos: int
+    count: int | None  # exact count from the structure (exact_count.py), else None
 
 
-class KVGenerator(Distractors, TokenBudget, ABC):
+class KVGenerator(Distractors, StructuralCount, TokenBudget, ABC):
     """Base class of dictionary KV retrieval generators; subclasses define keys and strings."""
 
     name: ClassVar[str]
@@ -88,6 +91,7 @@ class KVGenerator(Distractors, TokenBudget, ABC):
         self._ntok: dict[int, int] = number_cache(counter)
         self._skeleton_cache: dict[str, int] = {}
         self._additive: bool | None = None  # see _after_line
+        self._init_structural()
         self._weights = self._calibrate()
         self._check_feasible()
 
@@ -164,6 +168,8 @@ class KVGenerator(Distractors, TokenBudget, ABC):
         """The exact count after adding (``sign`` 1) or dropping (-1) the line of dictionary
         ``name`` with ``block``, from the count before; ``None`` (count the prompt again) for a
         tokenizer whose counts are not additive over lines (:mod:`~.budget`)."""
+        if self.exact_counts():
+            return num_tokens + sign * (self._block_cost(block) + self._num_tokens(name))
         if self._additive is None:
             self._additive = self._line_additive()
         if not self._additive:
@@ -173,7 +179,8 @@ class KVGenerator(Distractors, TokenBudget, ABC):
     def sample(self, index: int) -> Sample:
         """Generate sample ``index``; depends only on the config, the tokenizer and ``index``."""
         draft = self._draft(index)
-        return self._settle(draft, self.counter.count(draft.prompt))
+        count = draft.count
+        return self._settle(draft, self.counter.count(draft.prompt) if count is None else count)
 
     def iter_samples(self, start: int = 0, stop: int | None = None) -> Iterator[Sample]:
         """Samples ``start .. stop-1`` (default: up to ``num_samples``).
@@ -192,9 +199,10 @@ class KVGenerator(Distractors, TokenBudget, ABC):
                 except Exception as exc:  # raised after the samples before it, as sample() would
                     failure = exc
                     break
-            counts = self.counter.count_many([d.prompt for d in drafts]) if drafts else []
-            for draft, num_tokens in zip(drafts, counts, strict=True):
-                yield self._settle(draft, num_tokens)
+            todo = [d for d in drafts if d.count is None]
+            counts = iter(self.counter.count_many([d.prompt for d in todo]) if todo else [])
+            for draft in drafts:
+                yield self._settle(draft, next(counts) if draft.count is None else draft.count)
             if failure is not None:
                 raise failure
 
@@ -211,7 +219,8 @@ class KVGenerator(Distractors, TokenBudget, ABC):
         else:
             dicts = self.draw_dicts(rng, gold, cfg.num_dicts - 1)
         prompt, names, pos = self._render(index, dicts, gold)
-        return _Draft(index, rng, gold, dicts, pending, prompt, names, pos)
+        count = self.structural_count(gold, dicts) if self.exact_counts() else None
+        return _Draft(index, rng, gold, dicts, pending, prompt, names, pos, count)
 
     def _settle(self, draft: _Draft, num_tokens: int) -> Sample:
         """Step 4 from the draft's exact count ``num_tokens``, then the sample."""
@@ -225,7 +234,9 @@ class KVGenerator(Distractors, TokenBudget, ABC):
         added = 0
         count: int | None = num_tokens  # exact count of the prompt of the current dicts
         for _ in range(_MAX_ADJUST_ROUNDS):
-            if count is None:
+            if count is None and self.exact_counts():
+                count, prompt = self.structural_count(gold, dicts), None
+            elif count is None:
                 prompt, names, pos = self._render(index, dicts, gold)
                 count = self.counter.count(prompt)
             over = count - budget

@@ -172,6 +172,11 @@ class MultiSubkeyKVGenerator(KVGenerator):
     def pair_numbers(self, pair: tuple[Any, int]) -> list[int]:
         return [*pair[0], pair[1]]
 
+    def line_shape(self, pairs: dict[Any, Any]) -> tuple[int, ...]:
+        # Tuples of non-negative integers (a 1-tuple prints a trailing comma) mapped to
+        # integers: the subkey count of each key, in order, shapes the line.
+        return tuple(len(k) for k in pairs)
+
     def smallest_pair(self) -> tuple[Any, int]:
         sub = 10 ** (self.cfg.key_digits[0] - 1)
         return (tuple([sub] * self.cfg.subkeys_per_key[0]), 10 ** (self.cfg.value_digits[0] - 1))

@@ -10,8 +10,8 @@ sample's ``random.Random`` bytes into every dictionary size, key and value of th
    (:mod:`artificial_needles.seeding`);
 3. pairs that print a reserved number (the gold key or value) are drawn again, in order, until
    none is left;
-4. each dictionary's estimated token cost: the exact tokens of its numbers plus the fitted
-   structural cost.
+4. each dictionary's exact tokens of its numbers, and its estimated token cost: those plus the
+   fitted structural cost.
 
 A uniform float is ``(x >> 11) * 2**-53`` of a little-endian 64-bit word of ``rng.randbytes``
 (so the sample's RNG stays the only source of randomness, on every platform).
@@ -74,8 +74,9 @@ class PairBatch:
 
     def draw(
         self, rng: Any, reserved: set[Any], count: int
-    ) -> tuple[list[int], list[int], list[int], list[float]]:
-        """Keys, values (all pairs in order), sizes and estimates of ``count`` dictionaries."""
+    ) -> tuple[list[int], list[int], list[int], list[float], list[int]]:
+        """Keys, values (all pairs in order), sizes, estimates and the exact tokens of the
+        numbers of ``count`` dictionaries."""
         if self._np is None:
             self._batches += 1
             if self._batches > PURE_PYTHON_BATCHES or "numpy" in sys.modules:
@@ -106,7 +107,7 @@ class PairBatch:
 
     def _draw_python(
         self, rng: Any, reserved: set[Any], count: int
-    ) -> tuple[list[int], list[int], list[int], list[float]]:
+    ) -> tuple[list[int], list[int], list[int], list[float], list[int]]:
         lo, span = self._size_lo, self._size_span
         sizes = [lo + int(u * span) for u in self._uniform(rng, count)]
         total = sum(sizes)
@@ -125,14 +126,15 @@ class PairBatch:
                 keys[i], values[i] = k, v
         tok = self._ntok
         w0, per_pair = self._w0, self._per_pair
-        ests = []
+        ests, raws = [], []
         at = 0
         for size in sizes:
             end = at + size
             raw = sum(tok[k] + tok[v] for k, v in zip(keys[at:end], values[at:end], strict=True))
+            raws.append(raw)
             ests.append(raw + (w0 + per_pair * size))
             at = end
-        return keys, values, sizes, ests
+        return keys, values, sizes, ests, raws
 
     # -- numpy ---------------------------------------------------------------------------------
     def _numpy_tables(self) -> dict[str, Any]:
@@ -151,7 +153,7 @@ class PairBatch:
 
     def _draw_numpy(
         self, rng: Any, reserved: set[Any], count: int
-    ) -> tuple[list[int], list[int], list[int], list[float]]:
+    ) -> tuple[list[int], list[int], list[int], list[float], list[int]]:
         import numpy as np
 
         tables = self._np
@@ -181,7 +183,6 @@ class PairBatch:
             u = uniform(4, nbad)
             k_arr[bad], v_arr[bad] = numbers("key", u[0], u[1]), numbers("value", u[2], u[3])
         tok = tables["ntok"]
-        ests = np.add.reduceat(tok[k_arr] + tok[v_arr], np.cumsum(sizes) - sizes) + (
-            self._w0 + self._per_pair * sizes
-        )
-        return k_arr.tolist(), v_arr.tolist(), sizes.tolist(), ests.tolist()
+        raws = np.add.reduceat(tok[k_arr] + tok[v_arr], np.cumsum(sizes) - sizes)
+        ests = raws + (self._w0 + self._per_pair * sizes)
+        return k_arr.tolist(), v_arr.tolist(), sizes.tolist(), ests.tolist(), raws.tolist()

@@ -58,7 +58,9 @@ class Gold:
 
 @dataclass(slots=True)
 class DictBlock:
-    """A distractor dictionary (insertion-ordered pairs) and its estimated token cost."""
+    """A distractor dictionary (insertion-ordered pairs), its estimated token cost and, when
+    known, the exact tokens of its printed numbers (``raw``; ``None`` after its pairs change)."""
 
     pairs: dict[Any, Any]
     est: float
+    raw: int | None = None

@@ -109,19 +109,24 @@ class SimpleKVGenerator(KVGenerator):
         if self._batch is None or count <= 0:
             return super().draw_dicts(rng, gold, count)
         # The hot path: every pair of the batch from one draw (tasks/pair_batch.py).
-        keys, values, sizes, ests = self._batch.draw(rng, gold.reserved, count)
+        keys, values, sizes, ests, raws = self._batch.draw(rng, gold.reserved, count)
         pairs_iter = zip(keys, values, strict=True)
-        out = list(map(DictBlock, [dict(islice(pairs_iter, n)) for n in sizes], ests))
+        out = list(map(DictBlock, [dict(islice(pairs_iter, n)) for n in sizes], ests, raws))
         for d, size in zip(out, sizes, strict=True):
             if len(d.pairs) < size:  # a key repeated inside one dictionary (rare): top it up
                 while len(d.pairs) < size:
                     k, v = self.make_pair(rng, gold)
                     d.pairs.setdefault(k, v)
                 d.est = self._estimate(list(d.pairs.items()))
+                d.raw = None
         return out
 
     def pair_numbers(self, pair: tuple[Any, int]) -> list[int]:
         return [pair[0], pair[1]]
+
+    def line_shape(self, pairs: dict[Any, Any]) -> int:
+        # Non-negative integers printed by repr: only the number of pairs shapes the line.
+        return len(pairs)
 
     def answer(self, gold: Gold, name: int) -> str:
         return SIMPLE_ANSWER.format(key=gold.key, value=gold.value, name=name)
