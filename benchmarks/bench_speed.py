@@ -26,13 +26,15 @@ Printed (goals of issue 10 in brackets):
    https://github.com/edixiong/artificial-needles`` and pass its ``data-generation`` folder;
    its imports are torch, transformers, tiktoken and pyyaml (all in this project's dev venv).
 2. The same generation in process against tokenizing the finished prompts once [<= 1.5x], with
-   the embedded SentencePiece tokenizer and the fast HF tokenizer.
+   the embedded SentencePiece tokenizer and the fast HF tokenizer; and the same with every prompt
+   tokenized (``ARTIFICIAL_NEEDLES_COUNT=tokenize``, for tokenizers without a digit barrier).
 3. Start-up: ``generate simple-kv --preset paper-mistral --num-samples 5``, whole process [<= 0.25
    s], next to ``python -c pass``.
 4. KV eval docs (``kv_retrieval_simple``, 10 depth buckets) per doc against tokenize-once
    [<= 1.5x] and against lm-eval's RULER ``niah_multikey_2`` builder (its ``generate_samples``
    with the task's arguments; same tokenizer and doc count), at 4096, 16384 and 65536 tokens.
-   Set-up included: each build starts from a freshly loaded tokenizer.
+   Set-up included: each build starts from a freshly loaded tokenizer. Also with every prompt
+   tokenized; both builds must give the same documents.
 5. 5 docs per bucket against 50 per bucket, per doc [<= 1.5x].
 6. ``--num-workers 2`` against 1, whole process, both tokenizer kinds (2,000 samples).
 7. Peak RSS of ``generate`` streaming 1,000 and ``--stream`` (100,000) samples [flat].
@@ -63,10 +65,15 @@ Profile findings (cProfile and ``-X importtime``, 2-core machine, before the spe
   of one), so counters call it once per string, and the tokenize-once bound is that call too.
   Per paper-sized sample (in the pipeline, CPU): count ~280 us against ~235 us in a tight loop,
   the numpy draw ~140 us, rendering ~65 us, gold, settle and JSON ~40 us. The Python work is
-  about the tokenizer's own time, so the ratio stays ~2x with the embedded tokenizer (the HF
-  fast tokenizer is slower, which hides it). Reaching 1.5x needs counts that do not tokenize the
-  prompt (SentencePiece counts additively over whitespace-separated words: a word-count cache
-  prototype gave 1.7-2.1x once warm, 2.7x cold) or a native renderer.
+  about the tokenizer's own time, so tokenizing every prompt kept the ratio at 2.2-2.8x with the
+  embedded tokenizer (the HF fast tokenizer is slower, which hid it at ~1.4x). Now a tokenizer
+  that gives each digit its own token (Mistral's and Llama-2's SentencePiece vocabularies, the
+  Mistral HF tokenizer: a vocabulary scan, kept on disk) is not called on the prompt at all: its
+  count follows from the prompt's structure (``tasks/exact_count.py``: numbers, line shapes,
+  names and the text around the lines, each counted once exactly), checked once per tokenizer
+  and config against the tokenizer on probe prompts. What is left per sample is the Python
+  work (~1.3x the bound, embedded). ``ARTIFICIAL_NEEDLES_COUNT=tokenize`` gives the old path;
+  figures 2 and 4 print both.
 * Start-up (``generate -n 5``, ~0.5 s CPU before): imports ~60% (pydantic ~80 ms, numpy ~60
   ms, the other subcommands' modules ~15 ms, ``multiprocessing`` ~5 ms, the plugin entry-point
   scan ~15 ms, ``mistral_common`` ~30 ms: now located without import), generator set-up ~35 ms

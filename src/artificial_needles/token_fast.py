@@ -115,7 +115,7 @@ def _shared(counter: Any, kind: str) -> dict[Any, Any]:
 # with the file is byte-identical to one without. ARTIFICIAL_NEEDLES_CACHE=off disables it;
 # ARTIFICIAL_NEEDLES_CACHE=DIR moves it. A file that cannot be read is ignored and rewritten.
 CACHE_ENV = "ARTIFICIAL_NEEDLES_CACHE"
-_FORMAT = 1
+_FORMAT = 2  # 2: number counts as two lists (keys, counts), parsed ~5x faster than a dict
 #: (file, the loaded dictionaries, their sizes when loaded): written at exit when they grew.
 _DISK: dict[str, tuple[Path, dict[str, dict[Any, Any]], dict[str, int]]] = {}
 _AT_EXIT = False
@@ -166,7 +166,10 @@ def _load_disk(counter: Any) -> dict[str, dict[Any, Any]]:
     try:
         raw = json.loads(file.read_text())
         if raw.get("format") == _FORMAT:
-            data["numbers"] = {int(k): int(v) for k, v in raw["numbers"].items()}
+            keys, counts = raw["numbers"]
+            if {*map(type, keys), *map(type, counts)} - {int}:
+                raise ValueError("number counts are not two lists of integers")
+            data["numbers"] = dict(zip(keys, counts, strict=True))
             data["calibration"] = {
                 str(k): tuple(float(x) for x in v) for k, v in raw["calibration"].items()
             }
@@ -184,9 +187,10 @@ def save_caches() -> None:
     for file, data, sizes in list(_DISK.values()):
         if all(len(data.get(k, {})) <= n for k, n in sizes.items()):
             continue
+        numbers = data.get("numbers", {})
         payload = {
             "format": _FORMAT,
-            "numbers": {str(k): v for k, v in data.get("numbers", {}).items()},
+            "numbers": [list(numbers), list(numbers.values())],
             "calibration": {str(k): list(v) for k, v in data.get("calibration", {}).items()},
         }
         try:

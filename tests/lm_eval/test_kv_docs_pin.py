@@ -107,10 +107,11 @@ def test_disk_cache_is_exact(tmp_path, monkeypatch, tiny_tokenizer_dir):
         assert files
         warm = build_kv_docs("multi-subkey-kv", load_tokenizer(spec), (700,), 2, 2)
         assert warm == cold
-    for f in files:
-        f.write_text("{not json")
-    token_fast.clear_caches()
-    assert build_kv_docs("multi-subkey-kv", load_tokenizer(spec), (700,), 2, 2) == cold
+    for bad in ("{not json", '{"format": 2, "numbers": [["7"], [3]], "calibration": {}}'):
+        for f in files:
+            f.write_text(bad)
+        token_fast.clear_caches()
+        assert build_kv_docs("multi-subkey-kv", load_tokenizer(spec), (700,), 2, 2) == cold
     monkeypatch.setenv(token_fast.CACHE_ENV, "off")
     token_fast.clear_caches()
     assert token_fast.cache_dir() is None

@@ -52,7 +52,7 @@ class TokenBudget:
     cfg: KVConfig
     counter: TokenCounter
     _ntok: dict[int, int]
-    _skeleton_cache: dict[str, int]
+    _skeleton_cache: dict[Any, int]
     _weights: tuple[float, float, float]
 
     if TYPE_CHECKING:  # provided by KVGenerator
@@ -73,7 +73,12 @@ class TokenBudget:
         return t
 
     def warm_number_cache(self, ranges: Sequence[IntRange]) -> None:
-        """Count every integer of small digit ranges in one batch (fast tokenizers batch)."""
+        """Count every integer of small digit ranges in one batch (fast tokenizers batch); a
+        range counted before for this tokenizer (in this process or on disk) is skipped."""
+        from artificial_needles.token_fast import calibration_cache
+
+        done = calibration_cache(self.counter)
+        ranges = [r for r in ranges if f"numbers|{r[0]}|{r[1]}" not in done]
         todo = sorted(
             {
                 n
@@ -85,6 +90,7 @@ class TokenBudget:
         if todo:
             lens = self.counter.encode_len_many([f" {n}" for n in todo])
             self._ntok.update(zip(todo, lens, strict=True))
+        done.update({f"numbers|{lo}|{hi}": (1.0,) for lo, hi in ranges})
 
     def _features(self, pairs: Sequence[tuple[Any, Any]]) -> tuple[float, float, float]:
         nums = [x for p in pairs for x in self.pair_numbers(p)]
@@ -259,7 +265,11 @@ class TokenBudget:
         """
         cfg = self.cfg
         gold = self.make_gold(random.Random(0))
-        skeleton = self.counter.count(assemble_prompt([], gold.question))
+        exact_key = ("exact", gold.question)  # the same question in every cell of a KV eval
+        skeleton = self._skeleton_cache.get(exact_key)
+        if skeleton is None:
+            skeleton = self.counter.count(assemble_prompt([], gold.question))
+            self._skeleton_cache[exact_key] = skeleton
         gold_cost = self._estimate([self.widest_pair()] * cfg.gold_dict_size)
         need = skeleton + gold_cost + self._num_tokens(1)
         if need > cfg.budget:

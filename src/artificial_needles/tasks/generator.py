@@ -89,7 +89,7 @@ class KVGenerator(Distractors, StructuralCount, TokenBudget, ABC):
         self.preset = preset
         # Token counts of printed integers, shared by every generator of this counter.
         self._ntok: dict[int, int] = number_cache(counter)
-        self._skeleton_cache: dict[str, int] = {}
+        self._skeleton_cache: dict[Any, int] = {}
         self._additive: bool | None = None  # see _after_line
         self._init_structural()
         self._weights = self._calibrate()

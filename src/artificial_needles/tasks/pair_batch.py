@@ -143,8 +143,11 @@ class PairBatch:
         from artificial_needles.seeding import class_table
 
         ntok = np.zeros(self._top, dtype=np.int64)
-        known = [(n, t) for n, t in self._ntok.items() if n < self._top]
-        ntok[[n for n, _ in known]] = [t for _, t in known]
+        size = len(self._ntok)
+        nums = np.fromiter(self._ntok.keys(), dtype=np.int64, count=size)
+        counts = np.fromiter(self._ntok.values(), dtype=np.int64, count=size)
+        known = (nums >= 0) & (nums < self._top)
+        ntok[nums[known]] = counts[known]
         tables: dict[str, Any] = {"ntok": ntok}
         for kind, (starts, widths, cls) in self._laws.items():
             flip = None if cls is None else (class_table(self._top) ^ cls).astype(np.int64)
