@@ -109,11 +109,14 @@ def _shared(counter: Any, kind: str) -> dict[Any, Any]:
 
 # -- on disk ------------------------------------------------------------------------------
 # The shared caches of a tokenizer are kept between processes in one small JSON file under the
-# user cache directory, named by a hash of the tokenizer's content (its files, or the embedded
-# SentencePiece model) and of the tokenizer libraries' versions: a changed tokenizer or library
-# is a new file. Entries are exact values (integers; floats round-trip through JSON), so a run
-# with the file is byte-identical to one without. ARTIFICIAL_NEEDLES_CACHE=off disables it;
-# ARTIFICIAL_NEEDLES_CACHE=DIR moves it. A file that cannot be read is ignored and rewritten.
+# user cache directory, named by a hash of the tokenizer's identity and of the tokenizer
+# libraries' versions: a changed tokenizer or library is a new file. The identity of the
+# embedded model is its content; that of a tokenizer file or directory is its absolute path and
+# each file's name, size and modification time (what Python checks before reusing byte code),
+# so a start does not read and hash a multi-megabyte tokenizer.json. Entries are exact values
+# (integers; floats round-trip through JSON), so a run with the file is byte-identical to one
+# without. ARTIFICIAL_NEEDLES_CACHE=off disables it; ARTIFICIAL_NEEDLES_CACHE=DIR moves it. A
+# file that cannot be read is ignored and rewritten.
 CACHE_ENV = "ARTIFICIAL_NEEDLES_CACHE"
 _FORMAT = 2  # 2: number counts as two lists (keys, counts), parsed ~5x faster than a dict
 #: (file, the loaded dictionaries, their sizes when loaded): written at exit when they grew.
@@ -133,24 +136,21 @@ def cache_dir() -> Path | None:
 
 
 def content_hash(counter: Any) -> str | None:
-    """sha256 of what ``counter`` tokenizes with, and of the library versions; ``None`` when
-    it cannot be told (then nothing is kept on disk)."""
+    """sha256 of the identity of what ``counter`` tokenizes with (see above) and of the
+    library versions; ``None`` when it cannot be told (then nothing is kept on disk)."""
     h = hashlib.sha256(f"format {_FORMAT}; {type(counter).__qualname__}".encode())
     for lib in ("sentencepiece", "tokenizers", "transformers"):
         mod = sys.modules.get(lib)
         h.update(f"; {lib} {getattr(mod, '__version__', None)}".encode())
     name = str(counter.name)
-    path = Path(name)
     try:
         if name.startswith("embedded:") and hasattr(counter, "_sp"):
             h.update(counter._sp.serialized_model_proto())
-        elif path.is_dir():
-            for f in sorted(p for p in path.iterdir() if p.is_file()):
-                h.update(f.name.encode() + b"\0" + f.read_bytes())
-        elif path.is_file():
-            h.update(path.read_bytes())
         else:
-            return None
+            key = tokenizer_key(counter)  # absolute path, file names, sizes, mtimes
+            if key is None:
+                return None
+            h.update(repr(key).encode())
     except (OSError, AttributeError, RuntimeError):
         return None
     return h.hexdigest()[:40]

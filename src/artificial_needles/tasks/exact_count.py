@@ -41,12 +41,19 @@ _DIGITS = re.compile(r"\d")
 _PROBE_SIZES = (1, 2, 9, 10, 11, 99, 100, 101)
 
 
-def _owner(obj: object, shape: str, render: str) -> bool:
-    """Whether the class that defines ``shape`` is the one that defines ``render`` or derives
-    from it (a subclass that renders lines its own way must say their shape again)."""
+#: What renders a prompt: a subclass that overrides one of these must declare the shape again.
+_RENDERING = ("render_dict", "_render", "_render_lines")
+
+
+def _shape_is_current(obj: object) -> bool:
+    """Whether the class that defines ``line_shape`` is (or derives from) every class that
+    defines how ``obj`` renders its prompt."""
     mro = type(obj).__mro__
-    owner = {name: next(c for c in mro if name in c.__dict__) for name in (shape, render)}
-    return issubclass(owner[shape], owner[render])
+
+    def owner(name: str) -> type:
+        return next(c for c in mro if name in c.__dict__)
+
+    return all(issubclass(owner("line_shape"), owner(name)) for name in _RENDERING)
 
 
 class StructuralCount:
@@ -72,8 +79,8 @@ class StructuralCount:
     def line_shape(self, pairs: dict[Any, Any]) -> Hashable | None:
         """What, besides its numbers and name, fixes the text of a dictionary line with
         ``pairs`` (two lines of one shape differ only in their digits); ``None``: the task does
-        not say, and its prompts are tokenized. A task that overrides ``render_dict`` must
-        override this too."""
+        not say, and its prompts are tokenized. A task that overrides ``render_dict`` (or how
+        lines and prompts are rendered) must override this too, or its prompts are tokenized."""
         return None
 
     def _init_structural(self) -> None:
@@ -91,7 +98,7 @@ class StructuralCount:
     def _structural_ok(self) -> bool:
         from artificial_needles.token_fast import calibration_cache
 
-        if self.line_shape({}) is None or not _owner(self, "line_shape", "render_dict"):
+        if self.line_shape({}) is None or not _shape_is_current(self):
             return False
         if not digit_barrier(self.counter):
             return False
