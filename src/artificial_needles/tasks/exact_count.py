@@ -162,10 +162,10 @@ class StructuralCount:
     def structural_count(self, gold: Gold, dicts: list[DictBlock]) -> int:
         """The exact count of the prompt of ``gold`` and ``dicts`` (any layout), from the
         formula of the module docstring; valid when :meth:`exact_counts` is True."""
-        cost = self._block_cost
-        return (
-            self._base(gold)
-            + self.line_cost(dict(gold.pairs))
-            + sum(map(cost, dicts))
-            + self._names_sum(len(dicts) + 1)
-        )
+        shape_of, known = self.line_shape, self._shape_tokens
+        total = self._base(gold) + self.line_cost(dict(gold.pairs))
+        for block in dicts:  # the hot loop: a block's numbers known, its shape seen before
+            raw = block.raw
+            extra = None if raw is None else known.get(shape_of(block.pairs))
+            total += self._block_cost(block) if extra is None else raw + extra
+        return total + self._names_sum(len(dicts) + 1)

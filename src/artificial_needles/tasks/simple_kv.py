@@ -111,7 +111,10 @@ class SimpleKVGenerator(KVGenerator):
         # The hot path: every pair of the batch from one draw (tasks/pair_batch.py).
         keys, values, sizes, ests, raws = self._batch.draw(rng, gold.reserved, count)
         pairs_iter = zip(keys, values, strict=True)
-        out = list(map(DictBlock, [dict(islice(pairs_iter, n)) for n in sizes], ests, raws))
+        bodies = [dict(islice(pairs_iter, n)) for n in sizes]
+        out = list(map(DictBlock, bodies, ests, raws))
+        if sum(map(len, bodies)) == len(keys):  # no key repeated inside a dictionary
+            return out
         for d, size in zip(out, sizes, strict=True):
             if len(d.pairs) < size:  # a key repeated inside one dictionary (rare): top it up
                 while len(d.pairs) < size:
