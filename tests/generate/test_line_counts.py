@@ -13,10 +13,11 @@ default are tested in ``test_structural_counts.py``.
 from __future__ import annotations
 
 import pytest
+from counters import OffByOneCounter, RecordingCounter, hf_counter
 
 from artificial_needles.data.kv_eval import build_kv_docs
 from artificial_needles.generate import make_generator
-from artificial_needles.tokens import EmbeddedMistralCounter, HFTokenCounter, load_tokenizer
+from artificial_needles.tokens import load_tokenizer
 
 LONG = 20_000  # characters: a whole 16K+ token prompt, not a probe (<= 102 lines) or a line
 
@@ -26,40 +27,14 @@ def _tokenize_every_prompt(monkeypatch):
     monkeypatch.setenv("ARTIFICIAL_NEEDLES_COUNT", "tokenize")
 
 
-class CountingCounter(EmbeddedMistralCounter):
-    """The embedded tokenizer, recording the length of every prompt it counts."""
-
-    def __init__(self) -> None:
-        super().__init__(chat_template=False)
-        self.counted: list[int] = []
-
-    def count_many(self, prompts):
-        self.counted += [len(p) for p in prompts]
-        return super().count_many(prompts)
-
-
-class NotAdditiveCounter(CountingCounter):
-    """Counts one token more per 7 lines: dropping a line does not always save its tokens."""
-
-    def count_many(self, prompts):
-        return [
-            n + p.count("\n") // 7
-            for n, p in zip(super().count_many(prompts), prompts, strict=True)
-        ]
-
-
-def _hf(tiny_tokenizer_dir, chat: bool) -> HFTokenCounter:
-    from transformers import AutoTokenizer
-
-    return HFTokenCounter(AutoTokenizer.from_pretrained(tiny_tokenizer_dir), "tiny", chat)
-
-
 @pytest.mark.parametrize("task", ["simple-kv", "multi-subkey-kv"])
 @pytest.mark.parametrize("kind", ["embedded", "embedded-chat", "hf", "hf-chat"])
 def test_line_counts_are_exact(task, kind, tiny_tokenizer_dir):
     chat = kind.endswith("chat")
     counter = (
-        load_tokenizer(None, chat) if kind.startswith("embedded") else _hf(tiny_tokenizer_dir, chat)
+        load_tokenizer(None, chat)
+        if kind.startswith("embedded")
+        else hf_counter(tiny_tokenizer_dir, chat)
     )
     gen = make_generator(task, overrides={"max_tokens": 6000, "num_samples": 12}, tokenizer=counter)
     assert gen._line_additive(), f"{kind}: the line check should hold for this tokenizer"
@@ -72,7 +47,7 @@ def test_line_counts_are_exact(task, kind, tiny_tokenizer_dir):
 
 
 def test_long_prompts_are_counted_once():
-    counter = CountingCounter()
+    counter = RecordingCounter()
     docs = build_kv_docs("simple-kv", counter, [32768], depth_buckets=4, num_samples=3)
     whole = [n for n in counter.counted if n > LONG]
     # The first estimate of a 32K prompt is a few lines over: before, each dropped line cost a
@@ -84,7 +59,7 @@ def test_long_prompts_are_counted_once():
 
 
 def test_not_additive_tokenizer_recounts_exactly():
-    counter = NotAdditiveCounter()
+    counter = OffByOneCounter()
     gen = make_generator(
         "simple-kv", overrides={"max_tokens": 16384, "num_samples": 4}, tokenizer=counter
     )
@@ -101,19 +76,19 @@ def test_not_additive_tokenizer_recounts_exactly():
 def test_first_counts_are_batched_and_samples_unchanged(monkeypatch):
     """``iter_samples`` drafts 16 samples and counts their prompts in one tokenizer call; each
     sample is the one ``sample(i)`` makes, and a failure surfaces after the samples before it."""
-    counter = CountingCounter()
+    counter = RecordingCounter()
     gen = make_generator(
         "simple-kv", overrides={"max_tokens": 3000, "num_samples": 40}, tokenizer=counter
     )
     gen._line_additive()  # its probe counts pairs of prompts: done before recording
     calls: list[int] = []
-    real = CountingCounter.count_many
+    real = RecordingCounter.count_many
 
     def count_many(self, prompts):
         calls.append(len(prompts))
         return real(self, prompts)
 
-    monkeypatch.setattr(CountingCounter, "count_many", count_many)
+    monkeypatch.setattr(RecordingCounter, "count_many", count_many)
     batched = list(gen.iter_samples())
     assert [n for n in calls if n > 1] == [16, 16, 8]  # others: skeletons, recounts
     assert batched == [gen.sample(i) for i in range(40)]

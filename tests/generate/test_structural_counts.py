@@ -12,42 +12,15 @@ from __future__ import annotations
 import json
 
 import pytest
+from counters import OffByOneCounter, RecordingCounter, hf_counter
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from artificial_needles.digit_barrier import COUNT_ENV, digit_barrier
 from artificial_needles.generate import make_generator
-from artificial_needles.tokens import EmbeddedMistralCounter, HFTokenCounter, load_tokenizer
+from artificial_needles.tokens import load_tokenizer
 
 LONG = 3_000  # characters: longer than every short string counted for a shape or the question
-
-
-class RecordingCounter(EmbeddedMistralCounter):
-    """The embedded tokenizer, recording the length of every prompt it counts."""
-
-    def __init__(self, chat_template: bool = False) -> None:
-        super().__init__(chat_template=chat_template)
-        self.counted: list[int] = []
-
-    def count_many(self, prompts):
-        self.counted += [len(p) for p in prompts]
-        return super().count_many(prompts)
-
-
-class OffByOneCounter(RecordingCounter):
-    """Counts one token more per 7 lines: the structure cannot predict it."""
-
-    def count_many(self, prompts):
-        return [
-            n + p.count("\n") // 7
-            for n, p in zip(super().count_many(prompts), prompts, strict=True)
-        ]
-
-
-def _hf(path, chat: bool = False) -> HFTokenCounter:
-    from transformers import AutoTokenizer
-
-    return HFTokenCounter(AutoTokenizer.from_pretrained(path), str(path), chat)
 
 
 def _lines(samples) -> list[str]:
@@ -85,7 +58,7 @@ def test_structural_counts_are_the_tokenizers(
     def factory():
         if kind.startswith("embedded"):
             return RecordingCounter(chat)
-        return _hf(tiny_tokenizer_dir, chat)
+        return hf_counter(tiny_tokenizer_dir, chat)
 
     counter = factory()
     assert digit_barrier(counter)
@@ -149,6 +122,16 @@ def test_structural_counts_hold_for_any_config(
     assert all(s.meta["num_tokens"] <= gen.cfg.budget for s in samples)
 
 
+def _assert_tokenized_exactly(counter, overrides) -> None:
+    """simple-kv with ``counter`` takes the tokenizing path and its counts are exact."""
+    gen = make_generator("simple-kv", overrides=overrides, tokenizer=counter)
+    assert not gen.exact_counts()
+    samples = list(gen.iter_samples())
+    assert [s.meta["num_tokens"] for s in samples] == counter.count_many(
+        [s.prompt for s in samples]
+    )
+
+
 def _digit_joining_tokenizer(path):
     """A byte-level BPE (GPT-2 style) trained on numbers: it has multi-digit tokens."""
     from tokenizers import Tokenizer, decoders, models, pre_tokenizers, trainers
@@ -171,27 +154,15 @@ def _digit_joining_tokenizer(path):
 
 
 def test_tokenizers_that_join_digits_are_tokenized(tmp_path):
-    counter = _hf(_digit_joining_tokenizer(tmp_path / "bytelevel"))
+    counter = hf_counter(_digit_joining_tokenizer(tmp_path / "bytelevel"))
     assert not counter.scan_digit_barrier()
-    gen = make_generator("simple-kv", overrides={"num_samples": 6, "max_tokens": 1500},
-                         tokenizer=counter)  # fmt: skip
-    assert not gen.exact_counts()
-    samples = list(gen.iter_samples())
-    assert [s.meta["num_tokens"] for s in samples] == counter.count_many(
-        [s.prompt for s in samples]
-    )
+    _assert_tokenized_exactly(counter, {"num_samples": 6, "max_tokens": 1500})
 
 
 def test_a_count_the_structure_cannot_predict_is_tokenized():
     counter = OffByOneCounter()
     assert digit_barrier(counter)  # the vocabulary says barrier; the probe prompts say no
-    gen = make_generator("simple-kv", overrides={"num_samples": 6, "max_tokens": 4000},
-                         tokenizer=counter)  # fmt: skip
-    assert not gen.exact_counts()
-    samples = list(gen.iter_samples())
-    assert [s.meta["num_tokens"] for s in samples] == counter.count_many(
-        [s.prompt for s in samples]
-    )
+    _assert_tokenized_exactly(counter, {"num_samples": 6, "max_tokens": 4000})
 
 
 def test_tokenize_env_turns_structural_counts_off(monkeypatch):

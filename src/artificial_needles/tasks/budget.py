@@ -16,8 +16,8 @@ give each digit its own token skip both: :mod:`artificial_needles.tasks.exact_co
 
 :class:`TokenBudget` is a mixin of :class:`~artificial_needles.tasks.generator.KVGenerator`; it
 uses the generator's ``cfg``, ``counter``, ``make_gold``, ``make_pair``, ``pair_numbers``,
-``render_dict``, ``_render_lines``, ``draw_dicts``, ``smallest_pair`` and ``widest_pair``; the
-key removal of fixed-size samples over budget (``_shrink_by``) lives here too.
+``render_dict``, ``_render_lines``, ``draw_dicts``, ``smallest_pair`` and ``widest_pair``, and
+the structural counts of :mod:`~.exact_count` where they apply (:meth:`TokenBudget._after_line`).
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ from __future__ import annotations
 import functools
 import random
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from artificial_needles.errors import NeedlesError
@@ -43,6 +43,8 @@ _PROBES = [(8, 1), (8, 3), (16, 2), (16, 5), (24, 1), (24, 4), (12, 7), (30, 3)]
 #: The context of :meth:`TokenBudget._line_tokens`: a line between two other lines.
 _REF_BEFORE = "Dictionary [1] {1: 2}\n"
 _REF_AFTER = "\nDictionary [3] {4: 5}"
+#: Distractor counts of the probe prompts of the line and structure checks.
+PROBE_SIZES = (1, 2, 9, 10, 11, 99, 100, 101)
 
 
 class TokenBudget:
@@ -54,6 +56,7 @@ class TokenBudget:
     _ntok: dict[int, int]
     _skeleton_cache: dict[Any, int]
     _weights: tuple[float, float, float]
+    _additive: bool | None
 
     if TYPE_CHECKING:  # provided by KVGenerator
 
@@ -65,6 +68,8 @@ class TokenBudget:
         def widest_pair(self) -> tuple[Any, Any]: ...
         def draw_dicts(self, rng: random.Random, gold: Gold, count: int) -> list[DictBlock]: ...
         def _render_lines(self, names: list[int], bodies: list[Any]) -> list[str]: ...
+        def exact_counts(self) -> bool: ...
+        def _block_cost(self, block: DictBlock) -> int: ...
 
     def _num_tokens(self, n: int) -> int:
         t = self._ntok.get(n)
@@ -176,69 +181,60 @@ class TokenBudget:
     def _ref_tokens(self) -> int:
         return self.counter.encode_len(_REF_BEFORE[:-1] + _REF_AFTER)
 
+    def _after_line(self, num_tokens: int, sign: int, name: int, block: DictBlock) -> int | None:
+        """The exact count after adding (``sign`` 1) or dropping (-1) the line of dictionary
+        ``name`` with ``block``, from the count before; ``None`` (count the prompt again) for a
+        tokenizer whose counts are not additive over lines."""
+        if self.exact_counts():
+            return num_tokens + sign * (self._block_cost(block) + self._num_tokens(name))
+        if self._additive is None:
+            self._additive = self._line_additive()
+        if not self._additive:
+            return None
+        return num_tokens + sign * self._line_tokens(name, block.pairs)
+
     def _line_additive(self) -> bool:
         """Whether adding or dropping the last distractor changes the exact prompt count by
         :meth:`_line_tokens` of its line, on probe prompts of 2 to 102 dictionaries (names of
         one to three digits, the layout redrawn as in a real sample); cached per tokenizer."""
-        from artificial_needles.token_fast import calibration_cache
-
-        cache = calibration_cache(self.counter)
-        c = self.counter
-        key = f"additive|{c.chat_template}|{c.system!r}|{self._calibration_key()}"
-        if key not in cache:
-            cache[key] = (float(self._probe_additive()),)
-        return bool(cache[key][0])
+        return self._checked("additive", self._probe_additive)
 
     def _probe_additive(self) -> bool:
         rng = random.Random(7654321)
         gold = self.make_gold(rng)
-        dicts = [d.pairs for d in self.draw_dicts(rng, gold, 101)]
-
-        def prompt(k: int) -> str:  # k distractors, the gold anywhere, names shuffled
-            bodies = [*dicts[:k]]
-            bodies.insert(rng.randrange(k + 1), dict(gold.pairs))
-            names = list(range(1, k + 2))
-            rng.shuffle(names)
-            return assemble_prompt(self._render_lines(names, bodies), gold.question)
-
-        for k in (1, 2, 9, 10, 11, 99, 100, 101):
-            whole, less = self.counter.count_many([prompt(k), prompt(k - 1)])
+        dicts = [d.pairs for d in self.draw_dicts(rng, gold, max(PROBE_SIZES))]
+        for k in PROBE_SIZES:
+            whole, less = self.counter.count_many(
+                [
+                    self._probe_prompt(rng, gold, dicts[:k]),
+                    self._probe_prompt(rng, gold, dicts[: k - 1]),
+                ]
+            )
             if whole - less != self._line_tokens(k + 1, dicts[k - 1]):
                 return False
         return True
 
-    def _shrink(self, rng: random.Random, dicts: list[DictBlock]) -> float | None:
-        """Remove one key from a random distractor above the minimum size; returns the
-        estimated tokens saved, or None when every distractor is at its minimum size."""
-        low = self.cfg.dict_size[0]
-        shrinkable = [d for d in dicts if len(d.pairs) > low]
-        if not shrinkable:
-            return None
-        d = rng.choice(shrinkable)
-        del d.pairs[list(d.pairs)[rng.randrange(len(d.pairs))]]
-        d.raw = None
-        before, d.est = d.est, self._estimate(list(d.pairs.items()))
-        return before - d.est
+    def _probe_prompt(self, rng: random.Random, gold: Gold, bodies: list[Any]) -> str:
+        """The prompt of the distractor ``bodies`` with the gold dictionary at a random place
+        and the names shuffled, as a real sample lays them out."""
+        k = len(bodies)
+        bodies = [*bodies]
+        bodies.insert(rng.randrange(k + 1), dict(gold.pairs))
+        names = list(range(1, k + 2))
+        rng.shuffle(names)
+        return assemble_prompt(self._render_lines(names, bodies), gold.question)
 
-    def _shrink_by(self, rng: random.Random, dicts: list[DictBlock], over: int) -> bool:
-        """Remove keys until the estimate says ``over`` tokens are nearly saved; False if no
-        key can go.
+    def _checked(self, kind: str, probe: Callable[[], bool]) -> bool:
+        """``probe()``, run once per tokenizer (chat template and system turn included) and
+        calibration-relevant config, its verdict kept with the tokenizer's caches."""
+        from artificial_needles.token_fast import calibration_cache
 
-        Keys go one at a time in the same random order as a recount after each removal would
-        take, but the exact recount waits until the estimated saving comes within two widest
-        pairs of ``over``: a prompt far over budget then settles in a few counts, and one that
-        is barely over loses exactly the keys it would lose with a recount per key.
-        """
-        saved = self._shrink(rng, dicts)
-        if saved is None:
-            return False
-        guard = 2 * self._estimate([self.widest_pair()])
-        while saved + guard < over:
-            step = self._shrink(rng, dicts)
-            if step is None:
-                break
-            saved += step
-        return True
+        cache = calibration_cache(self.counter)
+        c = self.counter
+        key = f"{kind}|{c.chat_template}|{c.system!r}|{self._calibration_key()}"
+        if key not in cache:
+            cache[key] = (float(probe()),)
+        return bool(cache[key][0])
 
     def _names_tokens(self, n: int) -> int:
         return sum(self._num_tokens(i) for i in range(1, n + 1))

@@ -1,4 +1,5 @@
-"""Distractor dictionaries of the KV generators: drawing them and filling the budget.
+"""Distractor dictionaries of the KV generators: drawing them, filling the budget, and removing
+keys from fixed-size samples over budget (:meth:`Distractors._shrink_by`).
 
 :class:`Distractors` is a mixin of :class:`~artificial_needles.tasks.generator.KVGenerator`; it
 uses the generator's ``cfg``, ``make_pair`` and token estimates (:mod:`~.budget`). A task may
@@ -29,6 +30,7 @@ class Distractors:
         def _estimate(self, pairs: Any) -> float: ...
         def _num_tokens(self, n: int) -> int: ...
         def smallest_pair(self) -> tuple[Any, Any]: ...
+        def widest_pair(self) -> tuple[Any, Any]: ...
         @property
         def _line_floor(self) -> float: ...
 
@@ -72,3 +74,36 @@ class Distractors:
                     return dicts, cand
                 dicts.append(cand)
                 est += cost
+
+    def _shrink(self, rng: random.Random, dicts: list[DictBlock]) -> float | None:
+        """Remove one key from a random distractor above the minimum size; returns the
+        estimated tokens saved, or None when every distractor is at its minimum size."""
+        low = self.cfg.dict_size[0]
+        shrinkable = [d for d in dicts if len(d.pairs) > low]
+        if not shrinkable:
+            return None
+        d = rng.choice(shrinkable)
+        del d.pairs[list(d.pairs)[rng.randrange(len(d.pairs))]]
+        d.raw = None
+        before, d.est = d.est, self._estimate(list(d.pairs.items()))
+        return before - d.est
+
+    def _shrink_by(self, rng: random.Random, dicts: list[DictBlock], over: int) -> bool:
+        """Remove keys until the estimate says ``over`` tokens are nearly saved; False if no
+        key can go.
+
+        Keys go one at a time in the same random order as a recount after each removal would
+        take, but the exact recount waits until the estimated saving comes within two widest
+        pairs of ``over``: a prompt far over budget then settles in a few counts, and one that
+        is barely over loses exactly the keys it would lose with a recount per key.
+        """
+        saved = self._shrink(rng, dicts)
+        if saved is None:
+            return False
+        guard = 2 * self._estimate([self.widest_pair()])
+        while saved + guard < over:
+            step = self._shrink(rng, dicts)
+            if step is None:
+                break
+            saved += step
+        return True

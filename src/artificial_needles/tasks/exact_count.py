@@ -25,10 +25,11 @@ from __future__ import annotations
 
 import random
 import re
-from collections.abc import Hashable
+from collections.abc import Callable, Hashable
 from typing import TYPE_CHECKING, Any
 
 from artificial_needles.digit_barrier import digit_barrier
+from artificial_needles.tasks.budget import PROBE_SIZES
 from artificial_needles.templates import assemble_prompt
 
 if TYPE_CHECKING:
@@ -37,8 +38,6 @@ if TYPE_CHECKING:
     from artificial_needles.tokens import TokenCounter
 
 _DIGITS = re.compile(r"\d")
-#: Distractor counts of the probe prompts (as in the line-additivity check of ``budget.py``).
-_PROBE_SIZES = (1, 2, 9, 10, 11, 99, 100, 101)
 
 
 #: What renders a prompt: a subclass that overrides one of these must declare the shape again.
@@ -73,8 +72,9 @@ class StructuralCount:
         def draw_dicts(self, rng: random.Random, gold: Gold, count: int) -> list[DictBlock]: ...
         def _num_tokens(self, n: int) -> int: ...
         def _line_tokens(self, name: int, body: Any) -> int: ...
-        def _calibration_key(self) -> str: ...
         def _render_lines(self, names: list[int], bodies: list[Any]) -> list[str]: ...
+        def _probe_prompt(self, rng: random.Random, gold: Gold, bodies: list[Any]) -> str: ...
+        def _checked(self, kind: str, probe: Callable[[], bool]) -> bool: ...
 
     def line_shape(self, pairs: dict[Any, Any]) -> Hashable | None:
         """What, besides its numbers and name, fixes the text of a dictionary line with
@@ -96,32 +96,19 @@ class StructuralCount:
         return self._exact
 
     def _structural_ok(self) -> bool:
-        from artificial_needles.token_fast import calibration_cache
-
         if self.line_shape({}) is None or not _shape_is_current(self):
             return False
         if not digit_barrier(self.counter):
             return False
-        cache = calibration_cache(self.counter)
-        c = self.counter
-        key = f"structural|{c.chat_template}|{c.system!r}|{self._calibration_key()}"
-        if key not in cache:
-            cache[key] = (float(self._probe_structural()),)
-        return bool(cache[key][0])
+        return self._checked("structural", self._probe_structural)
 
     def _probe_structural(self) -> bool:
         """The formula against the tokenizer on prompts laid out as real ones."""
         rng = random.Random(7654321)
         gold = self.make_gold(rng)
-        dicts = self.draw_dicts(rng, gold, max(_PROBE_SIZES))
-        prompts, counts = [], []
-        for k in _PROBE_SIZES:
-            bodies: list[Any] = [d.pairs for d in dicts[:k]]
-            bodies.insert(rng.randrange(k + 1), dict(gold.pairs))
-            names = list(range(1, k + 2))
-            rng.shuffle(names)
-            prompts.append(assemble_prompt(self._render_lines(names, bodies), gold.question))
-            counts.append(self.structural_count(gold, dicts[:k]))
+        dicts = self.draw_dicts(rng, gold, max(PROBE_SIZES))
+        prompts = [self._probe_prompt(rng, gold, [d.pairs for d in dicts[:k]]) for k in PROBE_SIZES]
+        counts = [self.structural_count(gold, dicts[:k]) for k in PROBE_SIZES]
         return self.counter.count_many(prompts) == counts
 
     # -- the parts of the formula -------------------------------------------------------------

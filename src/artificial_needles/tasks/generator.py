@@ -164,18 +164,6 @@ class KVGenerator(Distractors, StructuralCount, TokenBudget, ABC):
         render = self.render_dict
         return [dictionary_line(n, render(b)) for n, b in zip(names, bodies, strict=True)]
 
-    def _after_line(self, num_tokens: int, sign: int, name: int, block: DictBlock) -> int | None:
-        """The exact count after adding (``sign`` 1) or dropping (-1) the line of dictionary
-        ``name`` with ``block``, from the count before; ``None`` (count the prompt again) for a
-        tokenizer whose counts are not additive over lines (:mod:`~.budget`)."""
-        if self.exact_counts():
-            return num_tokens + sign * (self._block_cost(block) + self._num_tokens(name))
-        if self._additive is None:
-            self._additive = self._line_additive()
-        if not self._additive:
-            return None
-        return num_tokens + sign * self._line_tokens(name, block.pairs)
-
     def sample(self, index: int) -> Sample:
         """Generate sample ``index``; depends only on the config, the tokenizer and ``index``."""
         draft = self._draft(index)
