@@ -62,6 +62,21 @@ def configure_parser(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--stage", choices=["base", "finetuned"], help="run stage recorded in the results"
     )
+    parser.add_argument(
+        "--plan",
+        action="store_true",
+        help="load no model: print per task the requests, prompt tokens (total, longest; "
+        "the model's tokenizer and chat template) and the generation budget, then exit",
+    )
+    parser.add_argument(
+        "--per_task",
+        action="store_true",
+        help="the model loads once, each task's results go to <output_path>/<task>/ before "
+        "the next starts; tasks whose results exist are skipped (resume)",
+    )
+    parser.add_argument(
+        "--force", action="store_true", help="with --per_task: rerun tasks that have results"
+    )
     parser.set_defaults(func=run)
 
 
@@ -82,12 +97,8 @@ def _options(argv: list[str]) -> tuple[Any, dict[str, Any], bool]:
     return evaluator_config(ns), metadata, chat_given
 
 
-def run(args: argparse.Namespace) -> int:
-    """``artificial-needles eval``: run lm-eval, save its result files, print its tables."""
-    from artificial_needles.runner import evaluate
-
-    cfg, metadata, chat_given = _options(list(getattr(args, "extra", [])))
-    from lm_eval.utils import handle_non_serializable, make_table
+def _check_flags(args: argparse.Namespace, cfg: Any, chat_given: bool) -> None:
+    from artificial_needles.eval.outputs import check_output_dir
 
     if cfg.wandb_args:
         raise NeedlesError(
@@ -96,17 +107,25 @@ def run(args: argparse.Namespace) -> int:
         )
     if args.no_apply_chat_template and chat_given:
         raise NeedlesError("--apply_chat_template and --no_apply_chat_template exclude each other")
+    if args.per_task and not cfg.output_path:
+        raise NeedlesError("--per_task needs --output_path (one results folder per task)")
+    if args.force and not args.per_task:
+        raise NeedlesError("--force goes with --per_task (it reruns tasks that have results)")
+    if cfg.output_path and not args.plan:  # before any model loads: never lose a run's results
+        check_output_dir(cfg.output_path)
+
+
+def _run_kwargs(args: argparse.Namespace, cfg: Any, metadata: dict[str, Any]) -> dict[str, Any]:
+    """Keyword arguments of :func:`~artificial_needles.runner.evaluate` for the options."""
     chat = False if args.no_apply_chat_template else (cfg.apply_chat_template or None)
     tracker_args = dict(cfg.hf_hub_log_args or {})
     tracker_args.pop("output_path", None)
     seed = cfg.seed or [None, None, None, None]
-    results = evaluate(
+    return dict(
         model=cfg.model,
         model_args=cfg.model_args,
-        tasks=list(cfg.tasks),
         include_path=cfg.include_path,
         metadata=metadata,
-        output_path=cfg.output_path,
         log_samples=bool(cfg.log_samples),
         check_lengths=not args.no_check_lengths,
         tracker_args=tracker_args,
@@ -127,8 +146,11 @@ def run(args: argparse.Namespace) -> int:
         torch_random_seed=seed[2],
         fewshot_random_seed=seed[3],
     )
-    if not results:
-        return 0
+
+
+def _print_results(cfg: Any, results: dict[str, Any]) -> None:
+    from lm_eval.utils import handle_non_serializable, make_table
+
     results.pop("samples", None)
     if cfg.show_config:
         print(json.dumps(results, indent=2, default=handle_non_serializable, ensure_ascii=False))
@@ -141,5 +163,56 @@ def run(args: argparse.Namespace) -> int:
     print(make_table(results))
     if "groups" in results:
         print(make_table(results, "groups"))
+
+
+def _run_per_task(args: argparse.Namespace, cfg: Any, kwargs: dict[str, Any]) -> int:
+    from artificial_needles.runner_each import run_lm_eval_each
+
+    outcome = run_lm_eval_each(
+        kwargs.pop("model_args"),
+        list(cfg.tasks),
+        output_path=cfg.output_path,
+        skip_done=not args.force,
+        **kwargs,
+    )
+    for task, path in outcome.skipped.items():
+        print(f"{task}: skipped, results exist: {path}")
+    for task, results in outcome.results.items():
+        if results:
+            _print_results(cfg, results)
+            print(f"{task}: results written to {outcome.paths.get(task)}")
+    for task, error in outcome.errors.items():
+        print(f"{task}: FAILED: {error}", file=sys.stderr)
+    sys.stdout.flush()
+    if outcome.errors:
+        raise NeedlesError(
+            f"{len(outcome.errors)} of {len(cfg.tasks)} task(s) failed: "
+            f"{', '.join(outcome.errors)}; the others' results are under {cfg.output_path}"
+        )
+    return 0
+
+
+def run(args: argparse.Namespace) -> int:
+    """``artificial-needles eval``: run lm-eval, save its result files, print its tables and
+    where the results file went (``--plan``: the bill only; ``--per_task``: task by task)."""
+    from artificial_needles.runner import RESULTS_FILE, evaluate
+
+    cfg, metadata, chat_given = _options(list(getattr(args, "extra", [])))
+    _check_flags(args, cfg, chat_given)
+    kwargs = _run_kwargs(args, cfg, metadata)
+    if args.plan:
+        from artificial_needles.eval.plan import make_plan
+
+        plan = make_plan(list(cfg.tasks), **kwargs)
+        print(plan.render())
+        return 0
+    if args.per_task:
+        return _run_per_task(args, cfg, kwargs)
+    results = evaluate(tasks=list(cfg.tasks), output_path=cfg.output_path, **kwargs)
+    if not results:
+        return 0
+    _print_results(cfg, results)
+    if results.get(RESULTS_FILE):
+        print(f"results written to {results[RESULTS_FILE]}")
     sys.stdout.flush()
     return 0

@@ -16,6 +16,7 @@ Everything else talks to lm-eval through its public API (``simple_evaluate``,
 * :func:`group_yaml_tasks` - the member list of a group YAML (lm-eval's index stores -1 there).
 * :func:`index_entry` - kind, YAML path and tag members of a name in ``TaskManager.task_index``
   (0.4.11/0.4.12 store dicts, 0.4.13 ``Entry`` dataclasses with a ``Kind`` enum).
+* :class:`TokenizerLM` - ``HFLM``'s tokenizing and chat-template rules without a model (plans).
 * :func:`load_task_yaml` - a task YAML with its includes merged (``lm_eval.utils.load_yaml_config``
   up to 0.4.12, ``lm_eval.tasks._yaml_loader.load_yaml`` from 0.4.13).
 
@@ -172,3 +173,43 @@ def group_yaml_tasks(yaml_path: str) -> list[Any]:
     config = load_task_yaml(yaml_path, functions=False)
     tasks = config.get("task") or []
     return list(tasks) if isinstance(tasks, list) else [tasks]
+
+
+class TokenizerLM:
+    """Stands in for lm-eval's ``HFLM`` where only its tokenizer is needed (a plan: no model
+    loads): ``tok_encode`` and ``apply_chat_template`` follow ``HFLM``'s 0.4.11-0.4.13 rules
+    (special tokens added unless the text already starts with the BOS text or ``add_bos_token``
+    says otherwise; a template that rejects a system turn is applied without it)."""
+
+    def __init__(
+        self, tokenizer: Any, add_bos_token: bool | None = None, max_length: int | None = None
+    ) -> None:
+        self.tokenizer = tokenizer
+        self.add_bos_token = add_bos_token
+        self.max_length = max_length
+        self.max_gen_toks = 256
+        bos = tokenizer.bos_token_id if tokenizer.bos_token_id is not None else None
+        prefix = bos if bos is not None else tokenizer.eos_token_id
+        self._prefix = tokenizer.decode(prefix) if prefix is not None else None
+
+    def tok_encode(self, string: str) -> list[int]:
+        kwargs = {} if self.add_bos_token is None else {"add_special_tokens": self.add_bos_token}
+        if self._prefix and string.startswith(self._prefix):
+            kwargs["add_special_tokens"] = False
+        return self.tokenizer.encode(string, **kwargs)
+
+    def apply_chat_template(
+        self, chat_history: list[dict[str, str]], add_generation_prompt: bool = True
+    ) -> str:
+        import jinja2
+
+        kwargs = {
+            "tokenize": False,
+            "add_generation_prompt": add_generation_prompt,
+            "continue_final_message": not add_generation_prompt,
+        }
+        try:
+            return self.tokenizer.apply_chat_template(chat_history, **kwargs)
+        except jinja2.exceptions.TemplateError:
+            chat_history = [m for m in chat_history if m["role"] != "system"]
+            return self.tokenizer.apply_chat_template(chat_history, **kwargs)

@@ -7,6 +7,8 @@ before the model loads, build the model once, decide the chat template, check pr
 (:mod:`artificial_needles.lengths`), ``simple_evaluate``, save lm-eval's usual files
 (``<output_path>/<model>/results_<date>.json``) with our run record under the top-level key
 ``"artificial_needles"`` (label, seed, apply_chat_template, stage, version; docs/report.md).
+A save that fails (lm-eval only logs it) writes a fallback file and raises; the returned
+results carry the file written under :data:`RESULTS_FILE`.
 
 The chat-template rule: instruct models are evaluated through their chat template, as in the
 paper. ``apply_chat_template=None`` (the default) applies it when the model's tokenizer has one;
@@ -18,12 +20,15 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from artificial_needles.errors import NeedlesError
 
 log = logging.getLogger(__name__)
 RUN_KEY = "artificial_needles"
+#: Key of the results dict returned by :func:`run_session`: the results file it wrote.
+RESULTS_FILE = "results_file"
 
 
 def parse_model_args(model_args: str | dict[str, Any] | None) -> dict[str, Any]:
@@ -66,13 +71,42 @@ def run_record(
     }
 
 
-def _save(tracker: Any, results: dict[str, Any], log_samples: bool) -> None:
+def _save(tracker: Any, results: dict[str, Any], log_samples: bool) -> Path:
+    """Save through lm-eval's tracker; returns the results file. lm-eval logs a failed save and
+    goes on: then the results go to a fallback file and NeedlesError names it."""
+    from artificial_needles.eval.outputs import results_file, write_fallback
+
     samples = results.get("samples") if log_samples else None
     to_save = {k: v for k, v in results.items() if k != "samples"}
     tracker.save_results_aggregated(results=to_save, samples=samples)
+    path = results_file(tracker)
+    if path is None or not path.is_file():
+        kept = write_fallback({**to_save, "samples": samples} if samples else to_save)
+        raise NeedlesError(
+            f"could not save the results under {tracker.output_path} (see lm-eval's message "
+            f"above); they were written to {kept}"
+        )
     if log_samples and samples:
         for task_name in results["configs"]:
             tracker.save_results_samples(task_name=task_name, samples=samples[task_name])
+    return path
+
+
+def task_metadata(
+    args_dict: dict[str, Any],
+    metadata: dict[str, Any] | None,
+    chat: bool | str,
+    system_instruction: str | None,
+) -> dict[str, Any]:
+    """The task metadata of a run: model_args, then the user's metadata; with the chat template
+    the synthetic tasks size their prompts through it, with the system turn that lm-eval
+    renders before each prompt."""
+    meta = args_dict | (metadata or {})
+    if chat:
+        meta.setdefault("chat_template", True)
+        if system_instruction:
+            meta.setdefault("system_instruction", system_instruction)
+    return meta
 
 
 @dataclass
@@ -87,6 +121,8 @@ class Session:
     meta: dict[str, Any]
     paths: list[str]
     record: dict[str, Any] = field(default_factory=dict)
+    #: results files written by :func:`run_session`, in order
+    saved: list[Path] = field(default_factory=list)
 
 
 def open_session(
@@ -125,13 +161,7 @@ def open_session(
             "applied" if chat else "not applied",
             "has" if chat else "has no",
         )
-    meta = args_dict | (metadata or {})
-    if chat:
-        # the synthetic tasks then size their prompts through the chat template, with the
-        # system turn that lm-eval renders before each prompt
-        meta.setdefault("chat_template", True)
-        if evaluate_kwargs.get("system_instruction"):
-            meta.setdefault("system_instruction", evaluate_kwargs["system_instruction"])
+    meta = task_metadata(args_dict, metadata, chat, evaluate_kwargs.get("system_instruction"))
     session = Session(model, model_args, args_dict, lm, chat, meta, include_paths(include_path))
     session.record = run_record(run_info, args_dict, metadata or {}, chat)
     return session
@@ -206,7 +236,8 @@ def run_session(
         fewshot_as_multiturn=bool(kwargs.get("fewshot_as_multiturn", False)),
     )
     if output_path:
-        _save(tracker, results, log_samples)
+        s.saved.append(_save(tracker, results, log_samples))
+        results[RESULTS_FILE] = str(s.saved[-1])  # returned only: where the file went
     if tracker.push_results_to_hub or tracker.push_samples_to_hub:
         tracker.recreate_metadata_card()
     return results
