@@ -13,10 +13,11 @@ from __future__ import annotations
 
 import difflib
 import logging
+import re
 from collections.abc import Iterable
 from typing import Any, Literal
 
-from pydantic import BaseModel, Field, create_model, model_validator
+from pydantic import BaseModel, Field, create_model, field_validator, model_validator
 
 from artificial_needles.options import ParamSpec, generator_params
 
@@ -68,11 +69,30 @@ class _PluginArgs(BaseModel):
     needles_eval_metadata: dict[str, Any] | None = Field(
         None, description="lm-eval task metadata, e.g. {max_seq_lengths: [4096]}"
     )
-    needles_eval_batch_size: int = Field(1, ge=1)
+    needles_eval_batch_size: int | str | None = Field(
+        None,
+        description="lm-eval batch size: a number, auto or auto:N (default 1 with hf, auto "
+        "with vllm)",
+    )
+    needles_eval_backend: Literal["hf", "vllm"] = Field(
+        "hf", description="lm-eval model type of the evaluation child process"
+    )
     needles_eval_chat_template: bool = Field(True, description="apply the chat template in eval")
     needles_eval_model_args: str | None = Field(
         None, description="extra lm-eval model_args, e.g. attn_implementation=sdpa"
     )
+
+    @field_validator("needles_eval_batch_size")
+    @classmethod
+    def _batch_size(cls, value: int | str | None) -> int | str | None:
+        if value is None:
+            return None
+        text = str(value).strip()
+        if text.isdigit() and int(text) >= 1:
+            return int(text)
+        if re.fullmatch(r"auto(:[1-9]\d*)?", text):
+            return text
+        raise ValueError(f"{value!r}: use a positive number, auto or auto:N")
 
     @model_validator(mode="after")
     def _check_combinations(self) -> _PluginArgs:

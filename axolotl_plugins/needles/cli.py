@@ -1,10 +1,12 @@
-"""``axolotl needles-generate CONFIG``: write the plugin's training data as chat records.
+"""``axolotl needles-generate CONFIG`` (the plugin's training data as chat records) and ``axolotl
+needles-eval CONFIG`` (its evaluations as their own step).
 
-Registered under Axolotl's ``axolotl.cli_commands`` entry-point group, so it runs as an
-``axolotl`` subcommand. It reads the ``needles_*`` keys, ``sequence_len`` and the tokenizer
-(``tokenizer_config`` or ``base_model``, local or cached) of an Axolotl config and writes the
-same samples the training rows are built from, one JSON chat record per line
-(:mod:`artificial_needles.records`), then prints a summary.
+Both are registered under Axolotl's ``axolotl.cli_commands`` entry-point group, so they run as
+``axolotl`` subcommands. ``needles-generate`` reads the ``needles_*`` keys, ``sequence_len`` and
+the tokenizer (``tokenizer_config`` or ``base_model``, local or cached) of an Axolotl config and
+writes the same samples the training rows are built from, one JSON chat record per line
+(:mod:`artificial_needles.records`), then prints a summary. ``needles-eval`` runs the stages of
+:mod:`artificial_needles.axolotl.stages`.
 """
 
 from __future__ import annotations
@@ -62,3 +64,46 @@ def generate(config: str, output: str, split: str, num_samples: int | None) -> N
             summary.add(sample.meta)
     click.echo(summary.render())
     click.echo(f"wrote {count} samples to {Path(output)}")
+
+
+@click.command("needles-eval")
+@click.argument("config", type=click.Path(exists=True, dir_okay=False))
+@click.option(
+    "--stage",
+    type=click.Choice(["base", "finetuned", "all"]),
+    default="all",
+    show_default=True,
+    help="all: the base model, then the trained one in output_dir",
+)
+@click.option("--force", is_flag=True, help="rerun tasks whose results already exist")
+def evaluate(config: str, stage: str, force: bool) -> None:
+    """Evaluate CONFIG's base and/or trained model (needles_eval_* keys), then write the report.
+
+    The same evaluation the plugin runs after training, as its own step: each stage in a child
+    process (command.sh and plan.json in needles_eval/<stage>/), tasks whose results exist
+    skipped unless --force. Under a launcher only global rank 0 evaluates.
+    """
+    from artificial_needles.eval.child import global_rank
+
+    if global_rank() != 0:
+        return
+    from axolotl.cli.config import load_cfg
+
+    from artificial_needles.axolotl.stages import evaluate_stages
+    from artificial_needles.errors import NeedlesError
+
+    cfg = load_cfg(config)
+    if not cfg.get("needles_eval_tasks"):
+        raise click.UsageError(f"{config}: needles_eval_tasks is not set; nothing to evaluate")
+    stages = ["base", "finetuned"] if stage == "all" else [stage]
+    out = Path(cfg.output_dir)
+    if "finetuned" in stages and not any(
+        (out / name).is_file() for name in ("config.json", "adapter_config.json")
+    ):
+        raise click.UsageError(
+            f"{config}: no trained model in output_dir {out}; train first, or use --stage base"
+        )
+    try:
+        evaluate_stages(cfg, stages, force=force)  # type: ignore[arg-type]
+    except NeedlesError as exc:
+        raise click.ClickException(str(exc)) from None

@@ -1,19 +1,21 @@
-"""Evaluation of the base model before training and of the trained model after it.
+"""The settings of the base and trained model's evaluations, and the report.
 
 Both stages use one set of settings (:func:`eval_settings`): the same tasks, limit, task
-metadata, batch size, chat template rule (``needles_eval_chat_template``, default on, as the
-paper evaluated instruct models through their chat format) and the same tokenizer, the one
-Axolotl trains with (its ``chat_template:`` included). Layout under ``<output_dir>/needles_eval/``:
+metadata, back end, batch size, chat template rule (``needles_eval_chat_template``, default on,
+as the paper evaluated instruct models through their chat format), context length and the same
+tokenizer, the one Axolotl trains with (its ``chat_template:`` included). Layout under
+``<output_dir>/needles_eval/``:
 
 - ``base/<task>/<model>/results_<date>.json``: the base model (``needles_eval_baseline:
-  true``), before training, with ``base/tokenizer/`` (the training tokenizer it was run with);
-- ``finetuned/<task>/<model>/results_<date>.json``: the trained model, after training;
+  true``), with ``base/tokenizer/`` (the training tokenizer it was run with);
+- ``finetuned/<task>/<model>/results_<date>.json``: the trained model;
+- ``<stage>/plan.json`` (requests and prompt tokens) and ``<stage>/command.sh`` (the child
+  process's exact command) beside them;
 - ``report/``: the base-vs-finetuned report (:mod:`artificial_needles.report`).
 
 Results files are lm-eval's, plus the run metadata ``"artificial_needles"`` (label, seed,
-stage, apply_chat_template, version) that the report groups by. Tasks run one at a time
-(:func:`artificial_needles.runner_each.run_lm_eval_each`), each written before the next
-starts, so a task that fails never discards the others.
+stage, apply_chat_template, version) that the report groups by. How and where the stages run:
+:mod:`artificial_needles.axolotl.stages`.
 """
 
 from __future__ import annotations
@@ -23,8 +25,6 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
-
-from artificial_needles.errors import NeedlesError
 
 # A child of Axolotl's logger, so that its handlers show our messages.
 LOG = logging.getLogger("axolotl.needles." + __name__.rsplit(".", 1)[-1])
@@ -41,8 +41,9 @@ class EvalSettings:
     limit: int | float | None
     metadata: dict[str, Any] = field(default_factory=dict)
     apply_chat_template: bool = True
-    batch_size: int = 1
+    batch_size: str = "1"
     model_args: str | None = None
+    backend: str = "hf"
 
 
 def eval_settings(cfg: Any) -> EvalSettings:
@@ -51,14 +52,31 @@ def eval_settings(cfg: Any) -> EvalSettings:
     limit = cfg.get("needles_eval_limit")
     if limit is not None and float(limit).is_integer():
         limit = int(limit)
+    backend = cfg.get("needles_eval_backend") or "hf"
+    batch = cfg.get("needles_eval_batch_size") or ("auto" if backend == "vllm" else 1)
     return EvalSettings(
         tasks=tuple(cfg.get("needles_eval_tasks") or ()),
         limit=limit,
         metadata={"chat_template": chat, **(cfg.get("needles_eval_metadata") or {})},
         apply_chat_template=chat,
-        batch_size=int(cfg.get("needles_eval_batch_size") or 1),
+        batch_size=str(batch),
         model_args=cfg.get("needles_eval_model_args"),
+        backend=backend,
     )
+
+
+def context_length(cfg: Any) -> int | None:
+    """The evaluation's ``max_length``: the largest KV retrieval length (when a KV task is
+    evaluated) and ``sequence_len``, whichever is larger; None when neither is known."""
+    from artificial_needles.eval_options import EvalMetadata
+
+    tasks = cfg.get("needles_eval_tasks") or ()
+    lengths = [int(cfg.get("sequence_len") or 0)]
+    if any(str(t).startswith("kv_retrieval") for t in tasks):
+        meta = cfg.get("needles_eval_metadata") or {}
+        given = EvalMetadata(max_seq_lengths=meta.get("max_seq_lengths", (4096,)))
+        lengths += list(given.max_seq_lengths)
+    return max(lengths) or None
 
 
 def stage_dir(cfg: Any, stage: str) -> Path:
@@ -79,22 +97,32 @@ def label_for(cfg: Any, stage: Stage) -> str:
 
 def model_args_for(cfg: Any, stage: Stage = "finetuned", tokenizer: str | None = None) -> str:
     """lm-eval ``model_args`` of a stage: the base model, or the trained one in ``output_dir``
-    (base model plus adapter for an unmerged LoRA). Both load the training tokenizer."""
+    (base model plus adapter for an unmerged LoRA: ``peft=`` with ``hf``, ``lora_local_path=``
+    with ``vllm``). Both load the training tokenizer. The context length
+    (:func:`context_length`) is ``max_length`` (``hf``) or ``max_model_len`` (``vllm``) unless
+    ``needles_eval_model_args`` sets one."""
     out = str(Path(cfg.output_dir).resolve())
+    backend = cfg.get("needles_eval_backend") or "hf"
     if stage == "base":
         parts = [f"pretrained={cfg.base_model}"]
         if tokenizer:
             parts.append(f"tokenizer={tokenizer}")
     elif cfg.get("adapter") in ("lora", "qlora") and not cfg.get("merge_lora"):
-        parts = [f"pretrained={cfg.base_model}", f"peft={out}", f"tokenizer={out}"]
+        adapter = "lora_local_path" if backend == "vllm" else "peft"
+        parts = [f"pretrained={cfg.base_model}", f"{adapter}={out}", f"tokenizer={out}"]
     else:
         parts = [f"pretrained={out}"]
     if cfg.get("bf16") in (True, "auto") or cfg.get("bfloat16"):
         parts.append("dtype=bfloat16")
     elif cfg.get("fp16"):
         parts.append("dtype=float16")
-    if cfg.get("needles_eval_model_args"):
-        parts.append(cfg.needles_eval_model_args)
+    extra = cfg.get("needles_eval_model_args") or ""
+    given = {kv.split("=", 1)[0].strip() for kv in extra.split(",") if "=" in kv}
+    length = context_length(cfg)
+    if length and not given & {"max_length", "max_model_len"}:
+        parts.append(f"{'max_model_len' if backend == 'vllm' else 'max_length'}={length}")
+    if extra:
+        parts.append(extra)
     return ",".join(parts)
 
 
@@ -125,55 +153,6 @@ def headline(results: dict[str, Any]) -> dict[str, dict[str, float]]:
     return out
 
 
-def run_stage(cfg: Any, stage: Stage, tokenizer: str | None = None) -> tuple[Path, list[str]]:
-    """Evaluate one stage task by task (the model loads once; each task's lm-eval results are
-    written to ``<stage dir>/<task>/`` before the next starts); returns the stage folder and
-    the failed tasks (each failure is logged with its reason; the others still run)."""
-    from artificial_needles.runner_each import run_lm_eval_each
-
-    settings = eval_settings(cfg)
-    folder = stage_dir(cfg, stage)
-    folder.mkdir(parents=True, exist_ok=True)
-    model_args = model_args_for(cfg, stage, tokenizer)
-    meta = run_metadata(cfg, stage)
-    LOG.info("needles %s eval: %s on %s", stage, list(settings.tasks), model_args)
-    outcome = run_lm_eval_each(
-        model_args,
-        list(settings.tasks),
-        output_path=folder,
-        limit=settings.limit,
-        metadata=dict(settings.metadata),
-        apply_chat_template=settings.apply_chat_template,
-        batch_size=settings.batch_size,
-        run_info={k: meta[k] for k in ("label", "seed", "stage")},
-    )
-    for results in outcome.results.values():
-        for name, metrics in headline(results).items():
-            shown = ", ".join(f"{k}={v:.4f}" for k, v in sorted(metrics.items()))
-            LOG.info("needles %s eval %s: %s", stage, name, shown)
-    for task, error in outcome.errors.items():
-        LOG.error("needles %s eval: task %s failed: %s", stage, task, error)
-    LOG.info("needles %s eval results: %s", stage, folder)
-    return folder, list(outcome.errors)
-
-
-def run_baseline_eval(cfg: Any) -> Path:
-    """Evaluate the base model with the training tokenizer (before training)."""
-    from axolotl.loaders import load_tokenizer
-
-    folder = stage_dir(cfg, "base")
-    tok_dir = folder / "tokenizer"
-    tok_dir.mkdir(parents=True, exist_ok=True)
-    load_tokenizer(cfg).save_pretrained(str(tok_dir))
-    path, failed = run_stage(cfg, "base", tokenizer=str(tok_dir.resolve()))
-    if failed:
-        raise NeedlesError(
-            f"needles_eval_baseline: the base model failed on {', '.join(failed)} (see the log "
-            "above); fix it before training, or drop those tasks from needles_eval_tasks"
-        )
-    return path
-
-
 def write_report(cfg: Any) -> Path | None:
     """The base-vs-finetuned report in ``<output_dir>/needles_eval/report/``."""
     root = Path(cfg.output_dir) / EVAL_DIR
@@ -199,16 +178,3 @@ def write_report(cfg: Any) -> Path | None:
         return None
     LOG.info("needles eval report: %s", saved)
     return Path(saved)
-
-
-def run_post_train_eval(cfg: Any) -> Path:
-    """Evaluate the trained model, then write the report; raises after writing everything
-    when a task failed."""
-    path, failed = run_stage(cfg, "finetuned")
-    write_report(cfg)
-    if failed:
-        raise NeedlesError(
-            f"needles post-train eval: {', '.join(failed)} failed (see the log above); the "
-            f"other tasks' results are in {path}"
-        )
-    return path

@@ -1,9 +1,11 @@
-"""The plugin class: validates ``needles_*`` keys, wires the dataset entries, evaluates after
-training. Imported lazily by ``artificial_needles.axolotl`` (it needs Axolotl)."""
+"""The plugin class: validates ``needles_*`` keys, wires the dataset entries, evaluates the base
+and trained models in a child process of global rank 0 (:mod:`artificial_needles.axolotl.stages`).
+Imported lazily by ``artificial_needles.axolotl`` (it needs Axolotl)."""
 
 from __future__ import annotations
 
 import logging
+from pathlib import Path
 from typing import Any
 
 from axolotl.integrations.base import BasePlugin
@@ -36,36 +38,43 @@ class NeedlesPlugin(BasePlugin):
             )
         if check_config(cfg, _axolotl_keys()) is not None:
             inject_datasets(cfg)
+        if cfg.get("needles_eval_tasks") and cfg.get("output_dir"):
+            from artificial_needles.eval.child import global_rank
+            from artificial_needles.eval.outputs import check_output_dir
+
+            if global_rank() == 0:  # results must not be lost after hours of training
+                check_output_dir(Path(cfg["output_dir"]) / "needles_eval", "output_dir")
 
     def pre_model_load(self, cfg: Any) -> None:
-        """With ``needles_eval_baseline``, evaluate the base model once, before the model that
-        will be trained is loaded (main process only)."""
+        """With ``needles_eval_baseline``: check, before training, that the base model runs
+        every task on one document (global rank 0, in a child process; the full base
+        evaluation runs after training, :mod:`artificial_needles.axolotl.stages`)."""
         if not (cfg.get("needles_eval_baseline") and cfg.get("needles_eval_tasks")):
             return
         key = str(cfg.output_dir)
         if key in self._baseline_done:  # another model load of the same run (e.g. a reference)
             return
         self._baseline_done.add(key)
-        from axolotl.utils.distributed import is_main_process
+        from artificial_needles.eval.child import global_rank
 
-        if not is_main_process():
+        if global_rank() != 0:
             return
-        from artificial_needles.axolotl.evaluation import run_baseline_eval
+        from artificial_needles.axolotl.stages import check_base_model
 
-        run_baseline_eval(cfg)
+        check_base_model(cfg)
 
     def post_train_unload(self, cfg: Any) -> None:
-        """Run ``needles_eval_tasks`` on the saved model and write the report (main process
-        only)."""
+        """Evaluate the base model (``needles_eval_baseline``) and the trained one in a child
+        process of global rank 0, then write the report (the trainer is gone by now)."""
         if not cfg.get("needles_eval_tasks"):
             return
-        from axolotl.utils.distributed import is_main_process
+        from artificial_needles.eval.child import global_rank
 
-        if not is_main_process():
+        if global_rank() != 0:
             return
-        from artificial_needles.axolotl.evaluation import run_post_train_eval
+        from artificial_needles.axolotl.stages import evaluate_after_training
 
-        run_post_train_eval(cfg)
+        evaluate_after_training(cfg)
 
 
 def _axolotl_keys() -> set[str]:

@@ -102,6 +102,9 @@ def run_lm_eval_each(
             )
             if len(s.saved) > written:  # nothing is saved on the other ranks of a launch
                 out.paths[task] = s.saved[-1]
+                for old in where.rglob("results_*.json"):  # a rerun replaces the task's results
+                    if old != s.saved[-1]:
+                        old.unlink()
         except Exception as exc:  # one failing task must not discard the others
             msg = " ".join(str(exc).split()) or type(exc).__name__
             out.errors[task] = msg

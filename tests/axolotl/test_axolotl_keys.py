@@ -22,6 +22,7 @@ PLUGIN_ONLY = {
     "needles_eval_limit",
     "needles_eval_metadata",
     "needles_eval_batch_size",
+    "needles_eval_backend",
     "needles_eval_chat_template",
     "needles_eval_model_args",
 }
