@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import pytest
+
 from artificial_needles.axolotl.evaluation import (
+    context_length,
     eval_settings,
     headline,
     label_for,
@@ -84,3 +87,45 @@ def test_seeds_of_one_config_share_a_label(tmp_path):
     assert labels == {"run"}
     cfg = Cfg(output_dir=str(tmp_path / "x"), base_model="b", needles_label="kv")
     assert label_for(cfg, "finetuned") == "kv"
+
+
+@pytest.mark.parametrize(
+    "value,ok", [(1, True), ("auto", True), ("auto:4", True), ("0", False), ("big", False)]
+)
+def test_batch_size_key(value, ok):
+    from artificial_needles.axolotl.args import NeedlesArgs
+
+    if ok:
+        assert str(
+            NeedlesArgs(
+                needles_task="simple-kv", needles_eval_batch_size=value
+            ).needles_eval_batch_size
+        ) == str(value)
+    else:
+        with pytest.raises(ValueError, match="auto or auto:N"):
+            NeedlesArgs(needles_task="simple-kv", needles_eval_batch_size=value)
+
+
+def test_vllm_backend_model_args_and_context_length(tmp_path):
+    cfg = Cfg(
+        output_dir=str(tmp_path),
+        base_model="base",
+        adapter="lora",
+        sequence_len=4096,
+        needles_eval_backend="vllm",
+        needles_eval_tasks=["mdqa_20docs", "kv_retrieval_simple"],
+        needles_eval_metadata={"max_seq_lengths": [2048, 16384]},
+    )
+    assert context_length(cfg) == 16384
+    assert model_args_for(cfg) == (
+        f"pretrained=base,lora_local_path={tmp_path.resolve()},tokenizer={tmp_path.resolve()},"
+        "max_model_len=16384"
+    )
+    assert eval_settings(cfg).batch_size == "auto" and eval_settings(cfg).backend == "vllm"
+    # KV's default length counts; without KV tasks sequence_len alone; a given length wins
+    cfg.update(needles_eval_metadata=None, needles_eval_backend="hf", adapter=None)
+    assert context_length(cfg) == 4096
+    cfg.update(needles_eval_tasks=["mdqa_20docs"], sequence_len=2048)
+    assert model_args_for(cfg).endswith(",max_length=2048")
+    cfg.update(needles_eval_model_args="max_length=9000")
+    assert model_args_for(cfg).endswith(",max_length=9000") and "2048" not in model_args_for(cfg)
