@@ -121,6 +121,48 @@ def test_report_compares_base_and_finetuned(trained, tiny_model_dir):
     assert (report / "report.md").is_file() and (report / "report.html").is_file()
 
 
+def _metrics(path: Path) -> dict:
+    return json.loads(path.read_text())["results"]
+
+
+def test_each_stage_leaves_its_plan_and_a_command_that_reproduces_it(trained):
+    work, log = trained
+    root = work / "out" / "needles_eval"
+    assert "needles base check: every task ran on one document" in log
+    for stage in ("base", "finetuned"):
+        plan = json.loads((root / stage / "plan.json").read_text())
+        assert plan["total"]["requests"] == 2  # needles_eval_limit: 2
+        assert f"needles {stage} eval plan: 1 task(s), 2 requests" in log
+        (before,) = (root / stage / "kv_retrieval_simple").rglob("results_*.json")
+        proc = subprocess.run(
+            ["bash", str(root / stage / "command.sh")],
+            cwd="/",
+            env={**os.environ, **OFFLINE},
+            capture_output=True,
+            text=True,
+            timeout=600,
+        )
+        assert proc.returncode == 0, proc.stderr[-3000:]
+        (after,) = (root / stage / "kv_retrieval_simple").rglob("results_*.json")
+        assert after != before  # run again (the training run's command has --force)
+        assert _metrics(after) == _metrics(before)
+
+
+def test_needles_eval_command_skips_done_tasks_then_forces(trained):
+    work, _ = trained
+    config = work / "tiny-cpu-smoke.yml"
+    root = work / "out" / "needles_eval"
+    files = {s: next((root / s).rglob("results_*.json")) for s in ("base", "finetuned")}
+    log = _axolotl(["needles-eval", str(config)], cwd=work)
+    assert log.count("kv_retrieval_simple: skipped, results exist") == 2
+    assert {s: next((root / s).rglob("results_*.json")) for s in files} == files
+    log = _axolotl(["needles-eval", str(config), "--stage", "finetuned", "--force"], cwd=work)
+    (redone,) = (root / "finetuned").rglob("results_*.json")
+    assert redone != files["finetuned"] and _metrics(redone) == _metrics(files["finetuned"])
+    assert next((root / "base").rglob("results_*.json")) == files["base"]
+    assert (root / "report" / "report.json").is_file()
+
+
 def test_preprocess_debug_shows_our_labels(tiny_model_dir, tmp_path):
     config = _config(tiny_model_dir, tmp_path)
     log = _axolotl(
