@@ -35,8 +35,8 @@ from artificial_needles.axolotl.evaluation import (
     Stage,
     eval_settings,
     headline,
-    label_for,
     model_args_for,
+    run_metadata,
     stage_dir,
     write_report,
 )
@@ -66,6 +66,7 @@ def write_command(
     settings = eval_settings(cfg)
     tokenizer = base_tokenizer(cfg) if stage == "base" else None
     model_args = model_args_for(cfg, stage, tokenizer)
+    record = run_metadata(cfg, stage)
     run = EvalRun(
         backend=settings.backend,
         model_args=parse_model_args(model_args),
@@ -75,8 +76,9 @@ def write_command(
         limit=settings.limit if limit is None else limit,
         metadata=dict(settings.metadata),
         apply_chat_template=settings.apply_chat_template,
-        label=label_for(cfg, stage),
+        label=record["label"],
         stage=stage,
+        seed=record["seed"],
         force=force,
     )
     title = f"needles {stage} evaluation ({cfg.get('axolotl_config_path') or cfg.output_dir})"

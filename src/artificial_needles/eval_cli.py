@@ -63,6 +63,12 @@ def configure_parser(parser: argparse.ArgumentParser) -> None:
         "--stage", choices=["base", "finetuned"], help="run stage recorded in the results"
     )
     parser.add_argument(
+        "--run_seed",
+        type=int,
+        help="seed recorded in the results (e.g. the training data's seed; the report "
+        "groups runs by it); lm-eval's --seed is something else",
+    )
+    parser.add_argument(
         "--plan",
         action="store_true",
         help="load no model: print per task the requests, prompt tokens (total, longest; "
@@ -129,7 +135,11 @@ def _run_kwargs(args: argparse.Namespace, cfg: Any, metadata: dict[str, Any]) ->
         log_samples=bool(cfg.log_samples),
         check_lengths=not args.no_check_lengths,
         tracker_args=tracker_args,
-        run_info={"label": args.label, "stage": args.stage},
+        run_info={
+            k: v
+            for k, v in (("label", args.label), ("stage", args.stage), ("seed", args.run_seed))
+            if v is not None
+        },
         num_fewshot=cfg.num_fewshot,
         batch_size=cfg.batch_size,
         max_batch_size=cfg.max_batch_size,

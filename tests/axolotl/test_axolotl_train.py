@@ -134,6 +134,7 @@ def test_each_stage_leaves_its_plan_and_a_command_that_reproduces_it(trained):
         assert plan["total"]["requests"] == 2  # needles_eval_limit: 2
         assert f"needles {stage} eval plan: 1 task(s), 2 requests" in log
         (before,) = (root / stage / "kv_retrieval_simple").rglob("results_*.json")
+        metrics = _metrics(before)
         proc = subprocess.run(
             ["bash", str(root / stage / "command.sh")],
             cwd="/",
@@ -145,7 +146,7 @@ def test_each_stage_leaves_its_plan_and_a_command_that_reproduces_it(trained):
         assert proc.returncode == 0, proc.stderr[-3000:]
         (after,) = (root / stage / "kv_retrieval_simple").rglob("results_*.json")
         assert after != before  # run again (the training run's command has --force)
-        assert _metrics(after) == _metrics(before)
+        assert _metrics(after) == metrics
 
 
 def test_needles_eval_command_skips_done_tasks_then_forces(trained):
@@ -153,12 +154,13 @@ def test_needles_eval_command_skips_done_tasks_then_forces(trained):
     config = work / "tiny-cpu-smoke.yml"
     root = work / "out" / "needles_eval"
     files = {s: next((root / s).rglob("results_*.json")) for s in ("base", "finetuned")}
+    metrics = _metrics(files["finetuned"])
     log = _axolotl(["needles-eval", str(config)], cwd=work)
     assert log.count("kv_retrieval_simple: skipped, results exist") == 2
     assert {s: next((root / s).rglob("results_*.json")) for s in files} == files
     log = _axolotl(["needles-eval", str(config), "--stage", "finetuned", "--force"], cwd=work)
     (redone,) = (root / "finetuned").rglob("results_*.json")
-    assert redone != files["finetuned"] and _metrics(redone) == _metrics(files["finetuned"])
+    assert redone != files["finetuned"] and _metrics(redone) == metrics
     assert next((root / "base").rglob("results_*.json")) == files["base"]
     assert (root / "report" / "report.json").is_file()
 

@@ -120,6 +120,7 @@ class EvalRun:
     apply_chat_template: bool = True
     label: str | None = None
     stage: str | None = None
+    seed: int | None = None
     force: bool = False
 
 
@@ -162,6 +163,8 @@ def eval_argv(run: EvalRun, gpus: int, python: str = sys.executable) -> list[str
         command += ["--label", run.label]
     if run.stage:
         command += ["--stage", run.stage]
+    if run.seed is not None:
+        command += ["--run_seed", str(run.seed)]
     if run.force:
         command.append("--force")
     parallelize = str(args.get("parallelize", "")).lower() == "true"
