@@ -170,19 +170,24 @@ def check_base_model(cfg: Any) -> None:
     )
 
 
-def _empty_gpu_cache() -> None:
+def _free_gpus() -> None:
+    """Release this process's cached GPU memory; wait (up to two minutes) for the other ranks
+    of a finished training to release theirs."""
+    from artificial_needles.eval.child import node_gpus, wait_for_free_gpus
+
     try:
         import torch
     except ImportError:  # pragma: no cover
         return
     if torch.cuda.is_available():
         torch.cuda.empty_cache()
+        if not wait_for_free_gpus(node_gpus()):
+            LOG.warning("needles eval: GPU memory still in use after 120 s; starting anyway")
 
 
 def evaluate_stages(cfg: Any, stages: list[Stage], *, force: bool = False) -> Path:
     """Evaluate ``stages`` in order, then write the report; raises after writing everything
     when a task failed."""
-    _empty_gpu_cache()
     failures = {}
     for stage in stages:
         folder, failed = run_stage(cfg, stage, force=force)
@@ -201,6 +206,7 @@ def evaluate_stages(cfg: Any, stages: list[Stage], *, force: bool = False) -> Pa
 def evaluate_after_training(cfg: Any) -> Path:
     """After training: the base model (``needles_eval_baseline``), then the trained one, each
     task run again (a new training replaces earlier results), then the report."""
+    _free_gpus()
     stages: list[Stage] = (
         ["base", "finetuned"] if cfg.get("needles_eval_baseline") else ["finetuned"]
     )

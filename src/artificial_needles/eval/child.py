@@ -95,6 +95,35 @@ def node_gpus() -> int:
     return min(visible, int(local)) if local else visible
 
 
+def wait_for_free_gpus(count: int, timeout: float = 120.0, busy_share: float = 0.1) -> bool:
+    """Wait until each of the first ``count`` GPUs has at most ``busy_share`` of its memory in
+    use (the training's other ranks release theirs as they exit), at most ``timeout`` seconds.
+    Reads NVML (``pynvml``) only, never creating a CUDA context; True at once without NVML or
+    GPUs. Returns whether the GPUs were free."""
+    if count < 1:
+        return True
+    try:
+        import pynvml
+
+        pynvml.nvmlInit()
+    except Exception:  # no NVML: nothing to wait on
+        return True
+    import time
+
+    deadline = time.monotonic() + timeout
+    try:
+        while True:
+            used = []
+            for i in range(min(count, pynvml.nvmlDeviceGetCount())):
+                info = pynvml.nvmlDeviceGetMemoryInfo(pynvml.nvmlDeviceGetHandleByIndex(i))
+                used.append(info.used / max(info.total, 1))
+            if all(u <= busy_share for u in used) or time.monotonic() > deadline:
+                return all(u <= busy_share for u in used)
+            time.sleep(2)
+    finally:
+        pynvml.nvmlShutdown()
+
+
 def free_port() -> int:
     """A TCP port free on this machine now (for the child's own rendezvous)."""
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
