@@ -71,27 +71,6 @@ def run_record(
     }
 
 
-def _save(tracker: Any, results: dict[str, Any], log_samples: bool) -> Path:
-    """Save through lm-eval's tracker; returns the results file. lm-eval logs a failed save and
-    goes on: then the results go to a fallback file and NeedlesError names it."""
-    from artificial_needles.eval.outputs import results_file, write_fallback
-
-    samples = results.get("samples") if log_samples else None
-    to_save = {k: v for k, v in results.items() if k != "samples"}
-    tracker.save_results_aggregated(results=to_save, samples=samples)
-    path = results_file(tracker)
-    if path is None or not path.is_file():
-        kept = write_fallback({**to_save, "samples": samples} if samples else to_save)
-        raise NeedlesError(
-            f"could not save the results under {tracker.output_path} (see lm-eval's message "
-            f"above); they were written to {kept}"
-        )
-    if log_samples and samples:
-        for task_name in results["configs"]:
-            tracker.save_results_samples(task_name=task_name, samples=samples[task_name])
-    return path
-
-
 def task_metadata(
     args_dict: dict[str, Any],
     metadata: dict[str, Any] | None,
@@ -182,6 +161,7 @@ def run_session(
     from lm_eval.tasks import TaskManager, get_task_dict
     from lm_eval.utils import simple_parse_args_string
 
+    from artificial_needles.eval.outputs import save_results
     from artificial_needles.lengths import check_prompt_lengths
     from artificial_needles.lm_eval_compat import once_task_manager
 
@@ -236,7 +216,7 @@ def run_session(
         fewshot_as_multiturn=bool(kwargs.get("fewshot_as_multiturn", False)),
     )
     if output_path:
-        s.saved.append(_save(tracker, results, log_samples))
+        s.saved.append(save_results(tracker, results, log_samples))
         results[RESULTS_FILE] = str(s.saved[-1])  # returned only: where the file went
     if tracker.push_results_to_hub or tracker.push_samples_to_hub:
         tracker.recreate_metadata_card()

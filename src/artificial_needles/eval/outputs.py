@@ -5,7 +5,7 @@ before the model loads: a file in the way, a special file, or a place that canno
 one :class:`~artificial_needles.errors.NeedlesError` line. :func:`results_file` is the file
 lm-eval's ``EvaluationTracker`` writes; when it is missing after saving (lm-eval logs the error
 and goes on), :func:`write_fallback` keeps the results in the working directory or the system
-temporary folder and the caller fails, naming that file.
+temporary folder and :func:`save_results` fails, naming that file.
 """
 
 from __future__ import annotations
@@ -91,3 +91,22 @@ def write_fallback(results: dict[str, Any], name: str = "results") -> Path:
         except OSError:
             continue
     raise NeedlesError("could not write the results anywhere (working directory and temp folder)")
+
+
+def save_results(tracker: Any, results: dict[str, Any], log_samples: bool) -> Path:
+    """Save through lm-eval's tracker; returns the results file. lm-eval logs a failed save and
+    goes on: then the results go to a fallback file and NeedlesError names it."""
+    samples = results.get("samples") if log_samples else None
+    to_save = {k: v for k, v in results.items() if k != "samples"}
+    tracker.save_results_aggregated(results=to_save, samples=samples)
+    path = results_file(tracker)
+    if path is None or not path.is_file():
+        kept = write_fallback({**to_save, "samples": samples} if samples else to_save)
+        raise NeedlesError(
+            f"could not save the results under {tracker.output_path} (see lm-eval's message "
+            f"above); they were written to {kept}"
+        )
+    if log_samples and samples:
+        for task_name in results["configs"]:
+            tracker.save_results_samples(task_name=task_name, samples=samples[task_name])
+    return path
