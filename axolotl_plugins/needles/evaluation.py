@@ -68,7 +68,7 @@ def eval_settings(cfg: Any) -> EvalSettings:
 def context_length(cfg: Any) -> int | None:
     """The evaluation's ``max_length``: the largest KV retrieval length (when a KV task is
     evaluated) and ``sequence_len``, whichever is larger; None when neither is known."""
-    from artificial_needles.eval_options import EvalMetadata
+    from artificial_needles.eval.metadata import EvalMetadata
 
     tasks = cfg.get("needles_eval_tasks") or ()
     lengths = [int(cfg.get("sequence_len") or 0)]

@@ -61,7 +61,7 @@ def write_command(
 ) -> tuple[Path, str]:
     """Write ``folder/command.sh`` for ``stage``; returns it and the stage's model_args."""
     from artificial_needles.eval.child import ChildCommand, EvalRun, eval_argv, node_gpus
-    from artificial_needles.runner import parse_model_args
+    from artificial_needles.eval.runner import parse_model_args
 
     settings = eval_settings(cfg)
     tokenizer = base_tokenizer(cfg) if stage == "base" else None
@@ -109,7 +109,7 @@ def _outcome(folder: Path, tasks: list[str], code: int, stage: str) -> list[str]
     """Tasks without a results file after the child ended with ``code`` (logged)."""
     import json
 
-    from artificial_needles.runner_each import done_results
+    from artificial_needles.eval.each import done_results
 
     failed = []
     for task in tasks:

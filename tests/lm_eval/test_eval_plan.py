@@ -7,7 +7,7 @@ import json
 import pytest
 from eval_data import write_mdqa
 
-from artificial_needles.data import mdqa
+from artificial_needles.eval import mdqa
 
 N = 3
 POSITIONS = (1, 5, 10, 15, 20)

@@ -2,7 +2,7 @@
 
 Per task: the number of requests, their prompt tokens (total and longest) counted with the
 evaluated model's tokenizer through its chat template exactly as lm-eval builds the requests
-(:func:`artificial_needles.lengths.task_prompts`), and the generation budget (requests x
+(:func:`artificial_needles.eval.lengths.task_prompts`), and the generation budget (requests x
 ``max_gen_toks``, an upper bound). No model loads: only the tokenizer, the task data and the
 synthetic documents (built for that tokenizer). ``artificial-needles eval --plan`` prints it;
 the Axolotl plugin writes it as ``needles_eval/<stage>/plan.json`` before each stage.
@@ -15,7 +15,7 @@ import re
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from artificial_needles.lengths import TaskPrompts
+from artificial_needles.eval.lengths import TaskPrompts
 
 _PARTS = re.compile(r"(\d+)")
 _COLUMNS = ("task", "requests", "prompt tokens", "longest", "max_gen_toks", "gen budget")
@@ -100,7 +100,7 @@ def make_plan(
     **_ignored: Any,
 ) -> Plan:
     """The :class:`Plan` of evaluating ``tasks`` with the options of
-    :func:`artificial_needles.runner.evaluate` (other keyword arguments are accepted and
+    :func:`artificial_needles.eval.runner.evaluate` (other keyword arguments are accepted and
     ignored). ``apply_chat_template=None`` applies the tokenizer's template when it has one,
     as the run does. Checks the tasks first (one clear error line); loads no model."""
     from lm_eval.tasks import TaskManager, get_task_dict
@@ -108,10 +108,10 @@ def make_plan(
     from transformers import AutoTokenizer
 
     from artificial_needles.errors import NeedlesError
-    from artificial_needles.lengths import task_prompts
-    from artificial_needles.lm_eval_compat import TokenizerLM, once_task_manager
-    from artificial_needles.runner import parse_model_args, task_metadata
-    from artificial_needles.task_check import check_tasks, include_paths
+    from artificial_needles.eval.checks import check_tasks, include_paths
+    from artificial_needles.eval.lengths import task_prompts
+    from artificial_needles.eval.lm_eval_compat import TokenizerLM, once_task_manager
+    from artificial_needles.eval.runner import parse_model_args, task_metadata
 
     args = parse_model_args(model_args)
     name = str(args.get("tokenizer") or args.get("pretrained") or "")
