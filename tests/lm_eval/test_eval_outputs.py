@@ -70,7 +70,7 @@ def _proc(tmp_path: Path) -> tuple[str, str]:
 def test_bad_output_path_exits_2_before_the_model_loads(
     case, tmp_path, tiny_model_dir, mdqa_dir, no_model, capsys
 ):
-    from artificial_needles.cli import main
+    from artificial_needles.cli.main import main
 
     out, message = case(tmp_path)
     assert main(_argv(str(tiny_model_dir), mdqa_dir, out)) == 2
@@ -82,7 +82,7 @@ def test_bad_output_path_exits_2_before_the_model_loads(
 def test_results_path_printed_and_a_failed_save_kept(
     tmp_path, tiny_model_dir, mdqa_dir, monkeypatch, capsys
 ):
-    from artificial_needles.cli import main
+    from artificial_needles.cli.main import main
 
     monkeypatch.chdir(tmp_path)
     (tmp_path / "tiny").symlink_to(tiny_model_dir)

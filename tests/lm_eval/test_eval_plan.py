@@ -27,7 +27,7 @@ def no_model(monkeypatch):
 def test_plan_counts_every_request_and_prompt_token(tmp_path, tiny_model_dir, no_model, capsys):
     from transformers import AutoTokenizer
 
-    from artificial_needles.cli import main
+    from artificial_needles.cli.main import main
 
     qa = write_mdqa(tmp_path / "qa_data" / "nq-open-20_total_documents.jsonl", N)
     argv = [
