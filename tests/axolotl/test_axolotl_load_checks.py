@@ -103,3 +103,15 @@ def test_smoke_config_loads_without_deprecation_warnings(tmp_path):
     finally:
         logger.removeHandler(handler)
     assert not [m for m in handler.messages if "deprecat" in m.lower()]
+
+
+def test_an_output_dir_that_cannot_hold_the_results_fails_at_load(tmp_path):
+    (tmp_path / "afile").write_text("x")
+    cfg = raw(SMOKE, tmp_path, output_dir=str(tmp_path / "afile" / "run"))
+    with pytest.raises(ValueError) as info:
+        validate(cfg)
+    message = str(info.value)
+    assert message.startswith(f"output_dir {tmp_path / 'afile' / 'run' / 'needles_eval'}:")
+    assert "afile is a file, not a folder" in message
+    validate(raw(SMOKE, tmp_path, output_dir=str(tmp_path / "ok" / "run")))
+    assert not (tmp_path / "ok").exists()  # checked, nothing created
