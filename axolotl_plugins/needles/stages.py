@@ -57,9 +57,16 @@ def base_tokenizer(cfg: Any) -> str:
 
 
 def write_command(
-    cfg: Any, stage: Stage, folder: Path, *, limit: Any = None, force: bool = False
+    cfg: Any,
+    stage: Stage,
+    folder: Path,
+    *,
+    limit: Any = None,
+    force: bool = False,
+    gpus: int | None = None,
 ) -> tuple[Path, str]:
-    """Write ``folder/command.sh`` for ``stage``; returns it and the stage's model_args."""
+    """Write ``folder/command.sh`` for ``stage`` on ``gpus`` GPUs (default: the node's);
+    returns it and the stage's model_args."""
     from artificial_needles.eval.child import ChildCommand, EvalRun, eval_argv, node_gpus
     from artificial_needles.eval.runner import parse_model_args
 
@@ -82,7 +89,7 @@ def write_command(
         force=force,
     )
     title = f"needles {stage} evaluation ({cfg.get('axolotl_config_path') or cfg.output_dir})"
-    command = ChildCommand.for_argv(eval_argv(run, node_gpus()), title)
+    command = ChildCommand.for_argv(eval_argv(run, node_gpus() if gpus is None else gpus), title)
     return command.write(folder / "command.sh"), model_args
 
 
@@ -144,13 +151,15 @@ def run_stage(cfg: Any, stage: Stage, *, force: bool = False) -> tuple[Path, lis
 
 
 def check_base_model(cfg: Any) -> None:
-    """Each task on one document of the base model, in a child process and a temporary
-    folder (removed after); NeedlesError naming the tasks that failed."""
-    from artificial_needles.eval.child import run_script
+    """Each task on one document of the base model, in a child process on one GPU at most
+    (the other ranks are loading their model on theirs) and a temporary folder (removed
+    after); NeedlesError naming the tasks that failed."""
+    from artificial_needles.eval.child import node_gpus, run_script
 
     folder = Path(tempfile.mkdtemp(prefix="needles-base-check-"))
     try:
-        script, _ = write_command(cfg, "base", folder, limit=1, force=True)
+        one = min(1, node_gpus())
+        script, _ = write_command(cfg, "base", folder, limit=1, force=True, gpus=one)
         started = time.monotonic()
         code = run_script(script)
         tasks = list(eval_settings(cfg).tasks)
