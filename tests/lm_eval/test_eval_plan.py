@@ -90,3 +90,52 @@ def test_plan_api_without_chat_template_and_with_limit(tmp_path, tiny_model_dir,
     data = json.loads(plan.to_json())
     assert data["total"]["requests"] == 4 and data["total"]["gen_budget"] == 28
     assert data["apply_chat_template"] is False
+
+
+def test_plan_of_a_multiple_choice_task_counts_one_request_per_choice(
+    tmp_path, tiny_model_dir, no_model
+):
+    from transformers import AutoTokenizer
+
+    from artificial_needles.eval.plan import make_plan
+
+    rows = [
+        {"question": "Which is red?", "choices": ["apple", "sky", "grass"], "label": 0},
+        {"question": "Which is blue?", "choices": ["apple", "sky", "grass"], "label": 1},
+    ]
+    data = tmp_path / "mc.jsonl"
+    data.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    tasks = tmp_path / "tasks"
+    tasks.mkdir()
+    (tasks / "tiny_mc.yaml").write_text(
+        "task: tiny_mc\n"
+        "dataset_path: json\n"
+        f"dataset_kwargs:\n  data_files:\n    test: {data}\n"
+        "test_split: test\n"
+        "output_type: multiple_choice\n"
+        "doc_to_text: '{{question}}'\n"
+        "doc_to_choice: '{{choices}}'\n"
+        "doc_to_target: '{{label}}'\n"
+        "metric_list:\n  - metric: acc\n"
+    )
+    plan = make_plan(
+        ["tiny_mc"],
+        model_args=f"pretrained={tiny_model_dir}",
+        include_path=str(tasks),
+        apply_chat_template=False,
+    )
+    (task,) = plan.tasks
+    assert (task.output_type, task.requests, task.gen_tokens, task.gen_budget) == (
+        "multiple_choice",
+        6,
+        0,
+        0,
+    )
+    tok = AutoTokenizer.from_pretrained(tiny_model_dir)
+    # lm-eval's requests: (context, " choice") pairs, each part encoded on its own here
+    want = sum(
+        len(tok(r["question"])["input_ids"]) + len(tok(" " + c)["input_ids"])
+        for r in rows
+        for c in r["choices"]
+    )
+    assert task.prompt_tokens == want

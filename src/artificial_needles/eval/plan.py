@@ -3,9 +3,12 @@
 Per task: the number of requests, their prompt tokens (total and longest) counted with the
 evaluated model's tokenizer through its chat template exactly as lm-eval builds the requests
 (:func:`artificial_needles.eval.lengths.task_prompts`), and the generation budget (requests x
-``max_gen_toks``, an upper bound). No model loads: only the tokenizer, the task data and the
-synthetic documents (built for that tokenizer). ``artificial-needles eval --plan`` prints it;
-the Axolotl plugin writes it as ``needles_eval/<stage>/plan.json`` before each stage.
+``max_gen_toks``, an upper bound). Generation prompts are counted exactly; for log-likelihood
+requests (multiple choice: one per choice) the context and the continuation are counted each on
+its own, which can differ from lm-eval's joint encoding by a token at the seam. No model
+loads: only the tokenizer, the task data and the synthetic documents (built for that
+tokenizer). ``artificial-needles eval --plan`` prints it; the Axolotl plugin writes it as
+``needles_eval/<stage>/plan.json`` before each stage.
 """
 
 from __future__ import annotations
