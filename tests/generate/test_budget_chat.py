@@ -60,7 +60,7 @@ def _recount_hf(tokenizer, messages: list[dict], chat: bool) -> int:
 @pytest.fixture(scope="module")
 def hf_dirs(tiny_tokenizer_dir, tmp_path_factory) -> dict[str, Path]:
     """The tiny BPE tokenizer with two chat templates that render a system turn."""
-    from tiny import LLAMA3
+    from artificial_needles.testing import LLAMA3
     from transformers import AutoTokenizer
 
     llama3 = tmp_path_factory.mktemp("tiny-llama3")

@@ -22,6 +22,7 @@ from typing import Any
 from artificial_needles.errors import NeedlesError
 from artificial_needles.eval.files import json_lines, parquet_rows, read_cached
 from artificial_needles.eval.scoring import flenqa_label
+from artificial_needles.eval.task_names import FLENQA_SUBSETS
 
 HUB_DATASET = "alonj/FLenQA"
 HUB_SPLIT = "eval"
@@ -29,8 +30,8 @@ ENV_VAR = "ARTIFICIAL_NEEDLES_FLENQA_DATA"
 METADATA_KEY = "flenqa_data"
 QUESTION = "assertion/question"
 
-#: task suffix -> value of the records' ``dataset`` field
-SUBSETS = {"pir": "PIR", "monorel": "MonoRel", "ruletaker": "Simplified RuleTaker"}
+#: task suffix -> value of the records' ``dataset`` field (defined with the task names)
+SUBSETS = FLENQA_SUBSETS
 CTX_SIZES = (250, 500, 1000, 2000, 3000)
 DISPERSIONS = ("first", "middle", "last", "random")
 PADDING_TYPES = ("same", "books", "identity")

@@ -47,13 +47,12 @@ def run_record(
     metadata: dict[str, Any],
     chat: bool | str,
 ) -> dict[str, Any]:
-    """The ``"artificial_needles"`` entry of a results file."""
-    from importlib.metadata import PackageNotFoundError, version
+    """The ``"artificial_needles"`` entry of a results file (label, seed, apply_chat_template,
+    stage, version): the one builder of it, for ``artificial-needles eval``, ``run_lm_eval`` and
+    the Axolotl plugin. ``run_info`` gives label, seed and stage (the label defaults to the
+    model's ``pretrained``, the seed to the metadata's); ``chat`` is the chat-template choice."""
+    from artificial_needles import __version__
 
-    try:
-        ours = version("artificial-needles")
-    except PackageNotFoundError:  # pragma: no cover - running from a source tree
-        ours = "unknown"
     info = dict(run_info or {})
     label = info.get("label") or str(model_args.get("pretrained") or "model")
     seed = info.get("seed", metadata.get("seed"))
@@ -62,7 +61,7 @@ def run_record(
         "seed": None if seed is None else int(seed),
         "apply_chat_template": bool(chat),
         "stage": info.get("stage"),
-        "version": ours,
+        "version": __version__,
     }
 
 

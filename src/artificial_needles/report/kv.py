@@ -15,12 +15,12 @@ import json
 import re
 from collections import defaultdict
 
+from artificial_needles.eval.task_names import KV_TASK
 from artificial_needles.report.load import Run
 from artificial_needles.report.model import Context, Figure, Section, Table
 from artificial_needles.report.plots import Grid, heatmap_figure
 from artificial_needles.report.stats import Agg, aggregate
 
-KV = re.compile(r"^kv_retrieval_(\w+)$")
 LENGTH = re.compile(r"^acc_(\d+),none$")
 DEPTH = re.compile(r"^acc_depth_(\d+),none$")
 JOINT = re.compile(r"^acc_(\d+)_depth_(\d+),none$")
@@ -81,7 +81,7 @@ def _grid(ctx: Context, task: str, label: str) -> dict[tuple[int, int], Agg]:
 
 def kv_section(ctx: Context) -> Section | None:
     """Summary, by-length and by-depth tables and the length x depth heatmap of each KV task."""
-    tasks = sorted(t for t in ctx.tasks() if KV.match(t))
+    tasks = sorted(t for t in ctx.tasks() if KV_TASK.match(t))
     if not tasks:
         return None
     sec = Section("kv", "KV retrieval: accuracy by length and depth")

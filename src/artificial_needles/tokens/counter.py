@@ -248,3 +248,12 @@ def load_tokenizer(
         ) from exc
     name = os.path.abspath(path) if path.is_dir() else str(spec)
     return HFTokenCounter(tokenizer, name, chat_template, system)
+
+
+def is_missing_path(spec: str) -> bool:
+    """Whether ``spec`` names a local path that does not exist. A hub name is ``name`` or
+    ``org/name``; anything that starts with ``/``, ``.`` or ``~`` or has more than one ``/`` is a
+    path."""
+    if Path(spec).expanduser().exists():
+        return False
+    return spec.startswith(("/", ".", "~")) or spec.count("/") > 1
