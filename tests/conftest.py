@@ -8,6 +8,7 @@ import shutil
 import tempfile
 
 import pytest
+
 from artificial_needles.testing import OFFLINE_ENV
 
 for _key, _value in OFFLINE_ENV.items():

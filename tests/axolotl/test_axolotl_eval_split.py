@@ -75,8 +75,9 @@ def test_eval_split_seeds_are_never_training_seeds_nor_kv_eval_seeds():
 
 
 def test_eval_split_is_not_a_far_index_range_of_the_training_stream():
-    """The old eval split was training indices 1,000,000+: a long enough training run (or a
-    second config with more samples) drew the very same samples."""
+    """The eval split is not a far index range of the training stream (e.g. indices
+    1,000,000+), which a long enough training run (or a second config with more samples) would
+    draw too."""
     cfg = _cfg(0, eval_samples=3)
     eval_samples = _split(cfg, "eval", 3)
     spec = build_spec(cfg, "train")
@@ -87,7 +88,8 @@ def test_eval_split_is_not_a_far_index_range_of_the_training_stream():
 
 
 def test_splits_are_generated_in_their_domains():
-    """Fails before the domains: the eval split's keys were drawn from the training key space."""
+    """The train split's keys are in the training class, the eval split's in the validation
+    class (never the training key space)."""
     assert build_spec(_cfg(0), "train")["domain"] == "train"
     assert build_spec(_cfg(0), "eval")["domain"] == "validation"
     legacy = {k: v for k, v in build_spec(_cfg(0), "eval").items() if k != "domain"}

@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pytest
 import yaml
+
 from artificial_needles.testing import OFFLINE_ENV as OFFLINE
 
 SMOKE = Path(__file__).parents[2] / "configs" / "axolotl" / "tiny-cpu-smoke.yml"

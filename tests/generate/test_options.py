@@ -1,4 +1,4 @@
-"""One source of truth for the generator parameters (issue 7 section 3).
+"""One source of truth for the generator parameters.
 
 The CLI flags, the Axolotl ``needles_*`` keys, the ``gold_position`` choices and the metadata
 keys that ``validate`` requires all come from :mod:`~.generators.options`; a new field of
@@ -88,7 +88,7 @@ NOT_FOR_GENERATE = (
 
 
 def test_generate_imports_only_what_it_needs(tmp_path):
-    """Issue 10 start-up: ``generate`` configures only its own subcommand and starts no pool
+    """Start-up: ``generate`` configures only its own subcommand and starts no pool
     machinery for one process."""
     out = tmp_path / "d.jsonl"
     code = (

@@ -1,4 +1,4 @@
-"""Counts from a prompt's structure (issue 10): the tokenizer's own count, without tokenizing.
+"""Counts from a prompt's structure: the tokenizer's own count, without tokenizing.
 
 For tokenizers that give every digit a token of its own (the embedded Mistral model, the tiny
 test tokenizer), the KV generators count a prompt from its lines' numbers and shapes

@@ -24,6 +24,7 @@ from artificial_needles.eval.task_names import (
     is_family_task,
 )
 from artificial_needles.tokens.counter import is_missing_path
+
 _OFFLINE = ("HF_HUB_OFFLINE", "HF_DATASETS_OFFLINE")
 
 
