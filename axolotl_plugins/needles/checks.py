@@ -17,7 +17,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from artificial_needles.axolotl.args import NeedlesArgs, check_unknown_keys
-from artificial_needles.config_errors import format_validation_error
+from artificial_needles.config_errors import ConfigError
 from artificial_needles.errors import NeedlesError
 
 
@@ -27,8 +27,8 @@ def parse_args(cfg: Any) -> NeedlesArgs:
     try:
         return NeedlesArgs(**values)
     except ValidationError as exc:
-        message = format_validation_error(exc, "config", NeedlesArgs.model_fields, values, "key")
-        raise ValueError(message) from None
+        error = ConfigError.from_validation(exc, "config", NeedlesArgs.model_fields, values, "key")
+        raise ValueError(str(error)) from None
 
 
 def check_eval(cfg: Any) -> None:

@@ -123,13 +123,3 @@ class ConfigError(NeedlesError):
         """The error of a pydantic :class:`ValidationError` (see :func:`validation_problems`)."""
         return cls(where, validation_problems(exc, fields, values, noun))
 
-
-def format_validation_error(
-    exc: ValidationError,
-    where: str,
-    fields: Iterable[str] = (),
-    values: Mapping[str, Any] | None = None,
-    noun: str = "field",
-) -> str:
-    """The message of :meth:`ConfigError.from_validation` (one line per problem)."""
-    return str(ConfigError.from_validation(exc, where, fields, values, noun))

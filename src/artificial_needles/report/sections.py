@@ -104,6 +104,20 @@ def _overall(group: str, subtasks: list[str], key: str):
     return one
 
 
+def _ctx_lengths(ctx: Context, tasks: list[str]) -> list[int]:
+    """The context lengths that any run of ``tasks`` measured (an ``acc_ctx_<L>`` >= 0)."""
+    return sorted(
+        {
+            int(m[1])
+            for runs in ctx.runs.values()
+            for r in runs
+            for t in tasks
+            for k, v in r.values.get(t, {}).items()
+            if (m := CTX.match(k)) and v >= 0
+        }
+    )
+
+
 def flenqa_section(ctx: Context) -> Section | None:
     """Accuracy by context length per task and overall, without and with CoT."""
     modes: dict[bool, set[str]] = defaultdict(set)
@@ -119,20 +133,11 @@ def flenqa_section(ctx: Context) -> Section | None:
     )
     sec.data = {"metric": "acc", "modes": {}}
     for cot in sorted(modes):
-        subs = sorted(modes[cot], key=lambda s: list(FLENQA_SUBSETS).index(s) if s in FLENQA_SUBSETS
-                      else len(FLENQA_SUBSETS))  # fmt: skip
+        order = list(FLENQA_SUBSETS)
+        subs = sorted(modes[cot], key=lambda s: order.index(s) if s in order else len(order))
         suffix = COT_SUFFIX if cot else ""
         names = [f"{FLENQA_PREFIX}{s}{suffix}" for s in subs]
-        lengths = sorted(
-            {
-                int(m[1])
-                for runs in ctx.runs.values()
-                for r in runs
-                for t in names
-                for k, v in r.values.get(t, {}).items()
-                if (m := CTX.match(k)) and v >= 0
-            }
-        )
+        lengths = _ctx_lengths(ctx, names)
         keys = [(str(n), f"acc_ctx_{n},none") for n in lengths] + [("all", "acc,none")]
         rows, panels, mode_data = [], [], {}
         targets = [(FLENQA_SUBSETS.get(s, s), [t]) for s, t in zip(subs, names, strict=True)]
