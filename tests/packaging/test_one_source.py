@@ -87,6 +87,11 @@ def _backticked(text: str) -> list[str]:
     return re.findall(r"`([a-z_]+)`", text)
 
 
+def _table_keys(doc: str, heading: str) -> list[str]:
+    section = doc.split(heading, 1)[1].split("\n## ", 1)[0]
+    return re.findall(r"^\| `([a-z_]+)` \|", section, re.MULTILINE)
+
+
 def test_metadata_key_lists_in_the_docs_are_the_model_s_fields():
     fields = list(EvalMetadata.model_fields)
     readme = (TASKS / "README.md").read_text(encoding="utf-8")
@@ -94,17 +99,22 @@ def test_metadata_key_lists_in_the_docs_are_the_model_s_fields():
     assert listed, "lm_eval_tasks/README.md lists the metadata keys as '(keys: ...; docs/...)'"
     assert _backticked(listed[1]) == fields
     doc = (ROOT / "docs" / "metadata.md").read_text(encoding="utf-8")
-    section = doc.split("## lm-eval task metadata", 1)[1].split("\n## ", 1)[0]
-    rows = re.findall(r"^\| `([a-z_]+)` \|", section, re.MULTILINE)
-    assert rows == fields
+    assert _table_keys(doc, "## lm-eval task metadata") == fields
+
+
+def test_sample_meta_and_axolotl_key_tables_in_the_docs_are_the_code_s():
+    from artificial_needles.axolotl.args import PLUGIN_KEYS
+    from artificial_needles.generators.options import META_KEYS
+
+    doc = (ROOT / "docs" / "metadata.md").read_text(encoding="utf-8")
+    assert _table_keys(doc, "## Per-sample `meta`") == list(META_KEYS)
+    assert _table_keys(doc, "## Axolotl `needles_*` keys") == list(PLUGIN_KEYS)
 
 
 def test_run_record_keys_in_the_docs_are_the_record_s():
     record = run_record({"label": "x", "seed": 0, "stage": "base"}, {}, {}, True)
     doc = (ROOT / "docs" / "metadata.md").read_text(encoding="utf-8")
-    section = doc.split("## Run record in results files", 1)[1].split("\n## ", 1)[0]
-    rows = re.findall(r"^\| `([a-z_]+)` \|", section, re.MULTILINE)
-    assert rows == list(record)
+    assert _table_keys(doc, "## Run record in results files") == list(record)
     assert record["version"] == __version__
 
 
