@@ -63,9 +63,8 @@ def test_every_leaf_task_has_a_family_prefix_and_its_family_pattern():
 def test_flenqa_tasks_are_the_subsets_with_and_without_cot():
     names = {n for n in _leaf_tasks() if n.startswith(task_names.FLENQA_PREFIX)}
     subsets = task_names.FLENQA_SUBSETS
-    assert names == {
-        f"{task_names.FLENQA_PREFIX}{s}{cot}" for s in subsets for cot in ("", task_names.COT_SUFFIX)
-    }
+    suffixes = ("", task_names.COT_SUFFIX)
+    assert names == {f"{task_names.FLENQA_PREFIX}{s}{cot}" for s in subsets for cot in suffixes}
     assert _group_members(TASKS / "flenqa" / "_flenqa.yaml") == [f"flenqa_{s}" for s in subsets]
     for s in subsets:  # each task reads its own subset
         assert _yaml_value(TASKS / "flenqa" / f"flenqa_{s}.yaml", "  subset") == s
