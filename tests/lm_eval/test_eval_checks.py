@@ -90,7 +90,7 @@ def test_check_tasks_flenqa_offline_without_file(monkeypatch):
 
     monkeypatch.setenv("HF_DATASETS_OFFLINE", "1")
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
-    flenqa._hub_records.cache_clear()
+    flenqa.hub_records.cache_clear()
     with pytest.raises(NeedlesError, match="alonj/FLenQA.*flenqa_data"):
         check_tasks(["flenqa"], {})
 

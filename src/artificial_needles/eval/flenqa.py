@@ -152,14 +152,15 @@ def read_hub() -> tuple[tuple[str, dict[str, Any]], ...]:
     return tuple((f"{HUB_DATASET}[{i}]", rec) for i, rec in enumerate(ds))
 
 
-_hub_records = functools.lru_cache(maxsize=1)(read_hub)
+#: :func:`read_hub`, cached (``hub_records.cache_clear()`` forgets it).
+hub_records = functools.lru_cache(maxsize=1)(read_hub)
 
 
 def records(location: str | None) -> tuple[tuple[str, dict[str, Any]], ...]:
     """``(where, record)`` of a local ``.jsonl`` / ``.jsonl.gz`` / ``.parquet`` file, or of the
     hub dataset when ``location`` is None; read once per file version."""
     if not location:
-        return _hub_records()
+        return hub_records()
     return read_cached(location, _parse_local, "FLenQA data file", _HINT)
 
 
