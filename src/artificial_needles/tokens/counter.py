@@ -275,8 +275,7 @@ def load_tokenizer(
         return EmbeddedMistralCounter(chat_template, system)
     assert spec is not None
     path = Path(spec).expanduser()
-    # A hub name is "name" or "org/name"; anything else that does not exist is a missing path.
-    if not path.exists() and (spec.startswith(("/", ".", "~")) or spec.count("/") > 1):
+    if is_missing_path(spec):
         raise NeedlesError(
             f"tokenizer {spec!r} does not exist; pass --tokenizer with a local "
             "Hugging Face tokenizer directory or a SentencePiece .model file"
