@@ -159,12 +159,15 @@ def _run_kwargs(args: argparse.Namespace, cfg: Any, metadata: dict[str, Any]) ->
 
 
 def _print_results(cfg: Any, results: dict[str, Any]) -> None:
+    """lm-eval's tables (and, with --show_config, the whole results) on stdout."""
     from lm_eval.utils import handle_non_serializable, make_table
+
+    from artificial_needles.eval.runner import RUN_KEY
 
     results.pop("samples", None)
     if cfg.show_config:
         print(json.dumps(results, indent=2, default=handle_non_serializable, ensure_ascii=False))
-    record = results.get("artificial_needles", {})
+    record = results.get(RUN_KEY, {})
     print(
         f"{cfg.model} ({cfg.model_args}), gen_kwargs: ({cfg.gen_kwargs}), limit: {cfg.limit}, "
         f"num_fewshot: {cfg.num_fewshot}, batch_size: {cfg.batch_size}, "
@@ -225,4 +228,3 @@ def run(args: argparse.Namespace) -> int:
     if results.get(RESULTS_FILE):
         print(f"results written to {results[RESULTS_FILE]}")
     sys.stdout.flush()
-    return 0

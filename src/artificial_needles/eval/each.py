@@ -39,6 +39,27 @@ def done_results(folder: str | Path) -> Path | None:
     return files[-1] if files else None
 
 
+def _not_done(tasks: list[str], output_path: Path, out: EachResult) -> list[str]:
+    """The tasks without results under ``output_path``; the others go to ``out.skipped``."""
+    todo = []
+    for task in tasks:
+        done = done_results(output_path / task)
+        if done is None:
+            todo.append(task)
+        else:
+            out.skipped[task] = done
+            log.info("task %s: results exist (%s), skipped; --force reruns it", task, done)
+    return todo
+
+
+def _replace_older(folder: Path, new: Path) -> Path:
+    """Remove the results files in ``folder`` other than ``new`` (a rerun replaces them)."""
+    for old in folder.rglob("results_*.json"):
+        if old != new:
+            old.unlink()
+    return new
+
+
 def run_lm_eval_each(
     model_args: str | dict[str, Any] | None,
     tasks: list[str],
@@ -69,14 +90,7 @@ def run_lm_eval_each(
     name, data path or metadata key raises before the model loads.
     """
     out = EachResult()
-    todo = []
-    for task in tasks:
-        done = done_results(Path(output_path) / task) if skip_done else None
-        if done is not None:
-            out.skipped[task] = done
-            log.info("task %s: results exist (%s), skipped; --force reruns it", task, done)
-        else:
-            todo.append(task)
+    todo = _not_done(tasks, Path(output_path), out) if skip_done else list(tasks)
     if not todo:
         return out
     kwargs = {
@@ -101,10 +115,7 @@ def run_lm_eval_each(
                 evaluate_kwargs=kwargs,
             )
             if len(s.saved) > written:  # nothing is saved on the other ranks of a launch
-                out.paths[task] = s.saved[-1]
-                for old in where.rglob("results_*.json"):  # a rerun replaces the task's results
-                    if old != s.saved[-1]:
-                        old.unlink()
+                out.paths[task] = _replace_older(where, s.saved[-1])
         except Exception as exc:  # one failing task must not discard the others
             msg = " ".join(str(exc).split()) or type(exc).__name__
             out.errors[task] = msg

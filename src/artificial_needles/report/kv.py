@@ -15,12 +15,12 @@ import json
 import re
 from collections import defaultdict
 
+from artificial_needles.eval.task_names import KV_TASK
 from artificial_needles.report.load import Run
 from artificial_needles.report.model import Context, Figure, Section, Table
 from artificial_needles.report.plots import Grid, heatmap_figure
 from artificial_needles.report.stats import Agg, aggregate
 
-KV = re.compile(r"^kv_retrieval_(\w+)$")
 LENGTH = re.compile(r"^acc_(\d+),none$")
 DEPTH = re.compile(r"^acc_depth_(\d+),none$")
 JOINT = re.compile(r"^acc_(\d+)_depth_(\d+),none$")
@@ -79,9 +79,31 @@ def _grid(ctx: Context, task: str, label: str) -> dict[tuple[int, int], Agg]:
     return out
 
 
+def _heatmap(task: str, grids: dict[str, dict[tuple[int, int], Agg]]) -> Figure | None:
+    """The length x depth heatmap of ``task`` (a panel per label that has a grid), or None."""
+    drawn = [(lab, g) for lab, g in grids.items() if g]
+    if not drawn:
+        return None
+    g_len = sorted({n for _, g in drawn for n, _ in g})
+    g_dep = sorted({p for _, g in drawn for _, p in g})
+    panels = [
+        Grid(
+            lab,
+            [str(n) for n in g_len],
+            [str(p) for p in g_dep],
+            [[g[(n, p)].mean * 100 if (n, p) in g else None for p in g_dep] for n in g_len],
+            "gold depth (%)",
+            "length (tokens)",
+        )
+        for lab, g in drawn
+    ]
+    title = f"{task}: accuracy by length x depth"
+    return Figure(f"{task}.png", title, functools.partial(heatmap_figure, title, panels))
+
+
 def kv_section(ctx: Context) -> Section | None:
     """Summary, by-length and by-depth tables and the length x depth heatmap of each KV task."""
-    tasks = sorted(t for t in ctx.tasks() if KV.match(t))
+    tasks = sorted(t for t in ctx.tasks() if KV_TASK.match(t))
     if not tasks:
         return None
     sec = Section("kv", "KV retrieval: accuracy by length and depth")
@@ -123,24 +145,9 @@ def kv_section(ctx: Context) -> Section | None:
                 for lab, g in grids.items()
             },
         }
-        drawn = [(lab, g) for lab, g in grids.items() if g]
-        if drawn:
-            g_len = sorted({n for _, g in drawn for n, _ in g})
-            g_dep = sorted({p for _, g in drawn for _, p in g})
-            panels = [
-                Grid(
-                    lab,
-                    [str(n) for n in g_len],
-                    [str(p) for p in g_dep],
-                    [[g[(n, p)].mean * 100 if (n, p) in g else None for p in g_dep] for n in g_len],
-                    "gold depth (%)",
-                    "length (tokens)",
-                )  # fmt: skip
-                for lab, g in drawn
-            ]
-            title = f"{task}: accuracy by length x depth"
-            draw = functools.partial(heatmap_figure, title, panels)
-            sec.figures.append(Figure(f"{task}.png", title, draw))
+        figure = _heatmap(task, grids)
+        if figure is not None:
+            sec.figures.append(figure)
         else:
             sec.notes.append(
                 f"{task}: no length x depth grid (several lengths without joint metrics or "
