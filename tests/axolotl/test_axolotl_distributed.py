@@ -21,9 +21,9 @@ from pathlib import Path
 
 import pytest
 import yaml
-from tiny import OFFLINE_ENV
 
 from artificial_needles.eval.child import DISTRIBUTED_PREFIXES, DISTRIBUTED_VARS, free_port
+from artificial_needles.testing import OFFLINE_ENV
 
 SMOKE = Path(__file__).parents[2] / "configs" / "axolotl" / "tiny-cpu-smoke.yml"
 HOOKS = Path(__file__).with_name("dist_hooks.py")
