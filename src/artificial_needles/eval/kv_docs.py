@@ -12,6 +12,11 @@ Document schema (one dict per prompt)::
      "exclude": [int, ...] (numbers of the question: the key or its subkeys),
      "gold_position": int, "num_dicts": int, "num_tokens": int, "index": int}
 
+plus, for ``multi-query-kv``, ``"query_keys"``, ``"query_values"``, ``"query_dict_names"`` (lists
+of ints in the asked order) and, for ``multi-hop-kv``, ``"chain_keys"``, ``"chain_values"``,
+``"chain_dict_names"`` (one entry per lookup; ``gold_value`` is the value at the end of the
+chain): :data:`DOC_HOOKS` adds them from the sample's metadata.
+
 Evaluation is its own data domain (:mod:`artificial_needles.seeding`). Its generators are made
 with ``domain="eval"``: every key of a document is in the evaluation class of the key space,
 which no training sample ever prints (training keys are all in the other class), and every value
@@ -34,7 +39,7 @@ from __future__ import annotations
 
 import copy
 import weakref
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from artificial_needles.errors import NeedlesError
@@ -129,6 +134,37 @@ def cell_generator(
     return gen
 
 
+def _linked_names(meta: dict[str, Any]) -> list[int]:
+    """The gold dictionary's name, then those of the linked dictionaries (the answer order)."""
+    return [int(meta["gold_dict_name"]), *map(int, meta.get("linked_dict_names", []))]
+
+
+def multiquery_fields(meta: dict[str, Any]) -> dict[str, Any]:
+    """The doc fields of a ``multi-query-kv`` sample: the asked keys, values and dictionaries."""
+    return {
+        "query_keys": [int(k) for k in meta["query_keys"]],
+        "query_values": [int(v) for v in meta["query_values"]],
+        "query_dict_names": _linked_names(meta),
+        "exclude": [int(k) for k in meta["query_keys"]],
+    }
+
+
+def multihop_fields(meta: dict[str, Any]) -> dict[str, Any]:
+    """The doc fields of a ``multi-hop-kv`` sample: each lookup's key, value and dictionary."""
+    return {
+        "chain_keys": [int(k) for k in meta["chain_keys"]],
+        "chain_values": [int(v) for v in meta["chain_values"]],
+        "chain_dict_names": _linked_names(meta),
+    }
+
+
+#: Extra doc fields of a task's documents, from a sample's metadata (by generator name).
+DOC_HOOKS: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {
+    "multi-query-kv": multiquery_fields,
+    "multi-hop-kv": multihop_fields,
+}
+
+
 def _doc(prompt: str, answer: str, meta: dict[str, Any], length: int, depth: int):
     key = meta["gold_key"]
     if isinstance(key, (tuple, list)):
@@ -136,7 +172,7 @@ def _doc(prompt: str, answer: str, meta: dict[str, Any], length: int, depth: int
         exclude = [*key, *meta.get("query_subkeys", [])]
     else:
         key_text, exclude = str(key), [key]
-    return {
+    doc = {
         "prompt": prompt,
         "answer": answer,
         "task": meta["task"],
@@ -151,3 +187,5 @@ def _doc(prompt: str, answer: str, meta: dict[str, Any], length: int, depth: int
         "num_tokens": int(meta["num_tokens"]),
         "index": int(meta["index"]),
     }
+    hook = DOC_HOOKS.get(meta["task"])
+    return doc if hook is None else {**doc, **hook(meta)}
