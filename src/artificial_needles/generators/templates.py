@@ -1,4 +1,4 @@
-"""The exact strings of the synthetic KV retrieval prompts (docs/formats.md, sections 1-4).
+"""The exact strings of the synthetic KV retrieval prompts (docs/formats.md, sections 1-2, 9-10).
 
 Every character here is part of the task's definition: change it only together with the
 tests in ``tests/generate/test_templates.py``.
