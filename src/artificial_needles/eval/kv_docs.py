@@ -37,7 +37,6 @@ the generator's set-up (token-cost calibration, number counts) depends on, so on
 
 from __future__ import annotations
 
-import copy
 import weakref
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
@@ -47,7 +46,7 @@ from artificial_needles.seeding import sample_seed
 from artificial_needles.tokens.counter import TokenCounter
 
 if TYPE_CHECKING:
-    from artificial_needles.generators.base import KVGenerator
+    from artificial_needles.generators.builder import Generator
 
 DEFAULT_LENGTHS = (4096,)
 #: Most depth buckets (their names are whole percents, which must stay distinct).
@@ -104,7 +103,7 @@ def build_kv_docs(
 
 
 #: Calibrated generators per tokenizer (dropped with the counter), by task and overrides.
-_GENERATORS: weakref.WeakKeyDictionary[TokenCounter, dict[tuple[str, str], KVGenerator]] = (
+_GENERATORS: weakref.WeakKeyDictionary[TokenCounter, dict[tuple[str, str], Generator]] = (
     weakref.WeakKeyDictionary()
 )
 
@@ -114,10 +113,10 @@ def cell_generator(
     counter: TokenCounter,
     values: dict[str, Any],
     overrides: dict[str, Any] | None = None,
-) -> KVGenerator:
+) -> Generator:
     """A generator of ``task`` with config ``values``, sharing the set-up of the first one made
-    for the same tokenizer and ``overrides``: a shallow copy with the cell's config (seed, depth
-    and length never enter the calibration or the number counts), checked for feasibility."""
+    for the same tokenizer and ``overrides`` (seed, depth and length never enter the
+    calibration or the number counts), checked for feasibility."""
     from artificial_needles.generators.build import build_config, make_generator
 
     per_counter = _GENERATORS.setdefault(counter, {})
@@ -128,10 +127,7 @@ def cell_generator(
             task, overrides=values, tokenizer=counter, domain="eval"
         )
         return gen
-    gen = copy.copy(first)
-    gen.cfg = build_config(task, None, values)
-    gen._check_feasible()
-    return gen
+    return first.with_config(build_config(task, None, values))
 
 
 def _linked_names(meta: dict[str, Any]) -> list[int]:

@@ -13,7 +13,8 @@ presets stay byte-identical).
 from __future__ import annotations
 
 import random
-from collections.abc import Container
+from collections.abc import Container, Sequence
+from dataclasses import dataclass
 
 from artificial_needles.seeding import number_class
 
@@ -47,3 +48,61 @@ def one_digit_apart(a: int, b: int) -> bool:
     """Whether ``a`` and ``b`` have the same digit count and differ in exactly one digit."""
     x, y = str(a), str(b)
     return len(x) == len(y) and sum(p != q for p, q in zip(x, y, strict=True)) == 1
+
+
+def _pick(rng: random.Random, targets: Sequence[int]) -> int:
+    return targets[int(rng.random() * len(targets))] if len(targets) > 1 else targets[0]
+
+
+@dataclass(frozen=True)
+class NearMiss:
+    """The near-miss draw of a task with integer keys and values: shares of keys and values,
+    and the domain's classes (``None``: any class)."""
+
+    keys: float
+    values: float
+    key_cls: int | None
+    value_cls: int | None
+
+    @property
+    def enabled(self) -> bool:
+        """Whether any share is above 0 (else no draw is made at all)."""
+        return self.keys > 0 or self.values > 0
+
+    def pair(
+        self,
+        rng: random.Random,
+        key: int,
+        value: int,
+        targets: tuple[Sequence[int], Sequence[int]],
+        reserved: Container[int],
+    ) -> tuple[int, int]:
+        """``(key, value)``, each replaced with its share's probability by a number one digit
+        away from a target (gold) key / value, never a reserved number."""
+        r = rng.random
+        if self.keys and r() < self.keys:
+            near = one_digit_away(rng, _pick(rng, targets[0]), self.key_cls, reserved)
+            key = key if near is None else near
+        if self.values and r() < self.values:
+            near = one_digit_away(rng, _pick(rng, targets[1]), self.value_cls, reserved)
+            value = value if near is None else near
+        return key, value
+
+    def apply(
+        self,
+        rng: random.Random,
+        pairs: dict[int, int],
+        targets: tuple[Sequence[int], Sequence[int]],
+        reserved: Container[int],
+    ) -> dict[int, int] | None:
+        """``pairs`` with near-miss keys and values drawn as by :meth:`pair` (a key already in
+        the dictionary is not used), or None when nothing changed."""
+        out: dict[int, int] = {}
+        changed = False
+        for k, v in pairs.items():
+            nk, nv = self.pair(rng, k, v, targets, reserved)
+            if nk != k and (nk in out or nk in pairs):
+                nk = k
+            changed |= nk != k or nv != v
+            out[nk] = nv
+        return out if changed else None

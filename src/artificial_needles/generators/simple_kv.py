@@ -9,21 +9,30 @@ value in the domain's value class (:mod:`artificial_needles.seeding`): a drawn n
 wrong class is replaced by its partner ``n ^ 1``, in the scalar drawers and in the batch draw
 (:mod:`~artificial_needles.generators.pair_batch`) alike, so no evaluation key is ever a training
 key and no random draw is added.
+
+``gold_dict_size: match`` draws the gold dictionary's size from ``dict_size``; with
+``near_miss_keys`` / ``near_miss_values`` each distractor key / value is, with that
+probability, one digit away from the gold key / value (:mod:`~.near_miss`; in the batch draw
+the dictionaries that changed are re-estimated). Neither draws anything when unset.
 """
 
 from __future__ import annotations
 
 import random
 from itertools import islice
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from artificial_needles.errors import NeedlesError
-from artificial_needles.generators.base import KVGenerator
 from artificial_needles.generators.config import KVConfig
-from artificial_needles.generators.draw import digit_spans, number_drawer
+from artificial_needles.generators.draw import digit_spans, gold_size, number_drawer
+from artificial_needles.generators.near_miss import NearMiss
 from artificial_needles.generators.pair_batch import PairBatch
 from artificial_needles.generators.sample import DictBlock, Gold
+from artificial_needles.generators.task import KVTask
 from artificial_needles.generators.templates import SIMPLE_ANSWER, SIMPLE_QUESTION, SIMPLE_TEMPLATE
+
+if TYPE_CHECKING:
+    from artificial_needles.generators.budget import LineCosts
 from artificial_needles.seeding import DOMAIN_CLASSES, check_domain, class_drawer
 
 
@@ -31,7 +40,7 @@ class SimpleKVConfig(KVConfig):
     """Parameters of ``simple-kv``; all fields are shared with :class:`KVConfig`."""
 
 
-class SimpleKVGenerator(KVGenerator):
+class SimpleKVTask(KVTask):
     name = "simple-kv"
     config_cls = SimpleKVConfig
     description = "Simple dictionary key-value retrieval (integer keys and values)"
@@ -50,7 +59,7 @@ class SimpleKVGenerator(KVGenerator):
         },
     }
 
-    def __init__(self, config: KVConfig, *args: Any, domain: str = "train", **kwargs: Any) -> None:
+    def __init__(self, config: KVConfig, domain: str = "train") -> None:
         # Keys (and in evaluation domains values) are mapped into the domain's class
         # (artificial_needles.seeding): no evaluation key is ever a training key.
         key_cls, value_cls = DOMAIN_CLASSES[check_domain(domain)]
@@ -59,7 +68,12 @@ class SimpleKVGenerator(KVGenerator):
         # avoid the gold key and value, and keys are distinct within a dictionary.
         keys = sum(digit_spans(kd)[1]) // 2
         value_may_be_key = vd[0] <= kd[1] and kd[0] <= vd[1]  # the gold value is then reserved
-        need = max(config.dict_size[1] + 1, config.gold_dict_size) + value_may_be_key
+        asked = self.asked_keys(config)
+        # a distractor avoids every asked key, a gold dictionary the others
+        need = (
+            max(config.dict_size[1] + asked, config.gold_size_max + asked - 1)
+            + value_may_be_key * asked
+        )
         if keys < need:
             raise NeedlesError(
                 f"{self.name}: key_digits {list(kd)} leave {keys} keys per data domain, fewer "
@@ -70,14 +84,45 @@ class SimpleKVGenerator(KVGenerator):
         # The scalar drawers (gold pairs, rare top-ups) look classes up without numpy's table.
         self._draw_key = class_drawer(number_drawer(kd), kd[1], key_cls, table=False)
         self._draw_value = class_drawer(number_drawer(vd), vd[1], value_cls, table=False)
-        super().__init__(config, *args, domain=domain, **kwargs)
-        self._batch: PairBatch | None = None
-        if max(kd[1], vd[1]) <= 4:
-            # Token count of every candidate number (10**4 entries at most), read by index.
-            self.warm_number_cache([kd, vd])
-            self._batch = PairBatch(
-                kd, vd, key_cls, value_cls, config.dict_size, self._ntok, self._weights
+        super().__init__(config, domain=domain)
+        self._classes = (key_cls, value_cls)
+        #: Near-miss distractors (near_miss.py); no draw at all when both shares are 0.
+        self.near_miss = NearMiss(
+            config.near_miss_keys, config.near_miss_values, key_cls, value_cls
+        )
+        #: The batch draw of the hot path and the line costs it was made for (keys and values
+        #: of at most 4 digits: the token count of every candidate number is read by index).
+        self._batch: tuple[LineCosts, PairBatch] | None = None
+
+    def _pair_batch(self, costs: LineCosts) -> PairBatch | None:
+        cfg = self.cfg
+        kd, vd = cfg.key_digits, cfg.value_digits
+        if max(kd[1], vd[1]) > 4:
+            return None
+        if self._batch is None or self._batch[0] is not costs:
+            costs.warm_numbers([kd, vd])
+            batch = PairBatch(
+                kd, vd, *self._classes, cfg.dict_size, costs.number_tokens, costs.weights
             )
+            self._batch = (costs, batch)
+        return self._batch[1]
+
+    @classmethod
+    def asked_keys(cls, config: KVConfig) -> int:
+        """How many keys a sample reserves (1; more for tasks that ask several)."""
+        return 1
+
+    def draw_key(self, rng: random.Random) -> int:
+        """A key of the domain's key class (any distinctness is the caller's)."""
+        return self._draw_key(rng.random)
+
+    def draw_value(self, rng: random.Random) -> int:
+        """A value of the domain's value class."""
+        return self._draw_value(rng.random)
+
+    def near_miss_targets(self, gold: Gold) -> tuple[list[int], list[int]]:
+        """The keys and values near-miss distractors are drawn around (the gold ones)."""
+        return [gold.key], [gold.value]
 
     def make_gold(self, rng: random.Random) -> Gold:
         cfg = self.cfg
@@ -90,7 +135,8 @@ class SimpleKVGenerator(KVGenerator):
             question += SIMPLE_TEMPLATE.format(key=key)
         gold = Gold(pairs=[], key=key, value=value, question=question, reserved={key, value})
         pairs = {key: value}
-        while len(pairs) < cfg.gold_dict_size:
+        size = gold_size(cfg, rng)
+        while len(pairs) < size:
             k, v = self.make_pair(rng, gold)
             pairs.setdefault(k, v)
         items = list(pairs.items())
@@ -103,16 +149,24 @@ class SimpleKVGenerator(KVGenerator):
         while True:
             k, v = self._draw_key(r), self._draw_value(r)
             if k not in reserved and v not in reserved:
-                return k, v
+                break
+        if self.near_miss.enabled:
+            return self.near_miss.pair(rng, k, v, self.near_miss_targets(gold), reserved)
+        return k, v
 
-    def draw_dicts(self, rng: random.Random, gold: Gold, count: int) -> list[DictBlock]:
-        if self._batch is None or count <= 0:
-            return super().draw_dicts(rng, gold, count)
-        # The hot path: every pair of the batch from one draw (tasks/pair_batch.py).
-        keys, values, sizes, ests, raws = self._batch.draw(rng, gold.reserved, count)
+    def draw_dicts(
+        self, rng: random.Random, gold: Gold, count: int, costs: LineCosts
+    ) -> list[DictBlock]:
+        batch = self._pair_batch(costs) if count > 0 else None
+        if batch is None:
+            return super().draw_dicts(rng, gold, count, costs)
+        # The hot path: every pair of the batch from one draw (pair_batch.py).
+        keys, values, sizes, ests, raws = batch.draw(rng, gold.reserved, count)
         pairs_iter = zip(keys, values, strict=True)
         bodies = [dict(islice(pairs_iter, n)) for n in sizes]
         out = list(map(DictBlock, bodies, ests, raws))
+        if self.near_miss.enabled:
+            self._near_misses(rng, gold, out, costs)
         if sum(map(len, bodies)) == len(keys):  # no key repeated inside a dictionary
             return out
         for d, size in zip(out, sizes, strict=True):
@@ -120,9 +174,20 @@ class SimpleKVGenerator(KVGenerator):
                 while len(d.pairs) < size:
                     k, v = self.make_pair(rng, gold)
                     d.pairs.setdefault(k, v)
-                d.est = self._estimate(list(d.pairs.items()))
+                d.est = costs.estimate(list(d.pairs.items()))
                 d.raw = None
         return out
+
+    def _near_misses(
+        self, rng: random.Random, gold: Gold, blocks: list[DictBlock], costs: LineCosts
+    ) -> None:
+        """Near-miss keys and values in a batch of distractors (their costs re-estimated)."""
+        targets = self.near_miss_targets(gold)
+        for d in blocks:
+            changed = self.near_miss.apply(rng, d.pairs, targets, gold.reserved)
+            if changed is not None:
+                d.pairs, d.raw = changed, None
+                d.est = costs.estimate(list(changed.items()))
 
     def pair_numbers(self, pair: tuple[Any, int]) -> list[int]:
         return [pair[0], pair[1]]
@@ -156,3 +221,12 @@ class SimpleKVGenerator(KVGenerator):
         if answer != SIMPLE_ANSWER.format(key=key, value=value, name=meta["gold_dict_name"]):
             problems.append(f"answer {answer!r} is not the expected answer")
         return problems
+
+
+def __getattr__(name: str) -> Any:
+    if name == "SimpleKVGenerator":  # the name before 0.2
+        import warnings
+
+        warnings.warn("SimpleKVGenerator is deprecated: use SimpleKVTask", DeprecationWarning, 2)
+        return SimpleKVTask
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
