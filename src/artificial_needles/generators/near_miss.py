@@ -13,7 +13,7 @@ presets stay byte-identical).
 from __future__ import annotations
 
 import random
-from collections.abc import Container, Sequence
+from collections.abc import Container, Iterable, Sequence
 from dataclasses import dataclass
 
 from artificial_needles.seeding import number_class
@@ -93,16 +93,17 @@ class NearMiss:
         rng: random.Random,
         pairs: dict[int, int],
         targets: tuple[Sequence[int], Sequence[int]],
-        reserved: Container[int],
+        reserved: Iterable[int],
     ) -> dict[int, int] | None:
-        """``pairs`` with near-miss keys and values drawn as by :meth:`pair` (a key already in
-        the dictionary is not used), or None when nothing changed."""
+        """``pairs`` with near-miss keys and values drawn as by :meth:`pair`, a new key never
+        one the dictionary already has, or None when nothing changed."""
         out: dict[int, int] = {}
+        avoid = {*pairs, *reserved}
         changed = False
         for k, v in pairs.items():
-            nk, nv = self.pair(rng, k, v, targets, reserved)
-            if nk != k and (nk in out or nk in pairs):
-                nk = k
+            nk, nv = self.pair(rng, k, v, targets, avoid)
+            if nk != k:
+                avoid.add(nk)
             changed |= nk != k or nv != v
             out[nk] = nv
         return out if changed else None
