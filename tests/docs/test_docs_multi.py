@@ -57,3 +57,21 @@ def test_template_functions_join_the_documented_lines() -> None:
         "The value of key 7 is 1 and it is in Dictionary [3].\n"
         "The value of key 8 is 2 and it is in Dictionary [4]."
     )
+
+
+def _example(start: str) -> tuple[str, str]:
+    blocks = FORMATS.split("```\n")
+    i = next(i for i, b in enumerate(blocks) if b.startswith(templates.INTRO) and start in b)
+    return blocks[i][:-1], blocks[i + 2][:-1]
+
+
+def test_examples_are_the_generators_output() -> None:
+    from artificial_needles.generators.build import make_generator
+
+    for task, seed, start in (
+        ("multi-query-kv", 0, "{9028: 998"),
+        ("multi-hop-kv", 1, "{712: 2507"),
+    ):
+        prompt, answer = _example(start)
+        sample = make_generator(task, overrides={"num_dicts": 4, "seed": seed}).sample(0)
+        assert (sample.prompt, sample.answer) == (prompt, answer)
