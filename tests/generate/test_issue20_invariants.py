@@ -158,3 +158,15 @@ def test_near_miss_share(task):
         assert 0.15 < share < 0.45, share
     else:
         assert 0.22 < share < 0.38, share
+
+
+@pytest.mark.parametrize("task", ["multi-query-kv", "multi-hop-kv"])
+def test_linked_tasks_are_counted_from_their_structure(task):
+    """The structure probe lays out the linked dictionaries too (it left them out, so the check
+    failed and every prompt of these tasks was tokenized: ~1.9x tokenize-once, now ~1x)."""
+    gen = make_generator(
+        task, preset="paper-style", tokenizer=EmbeddedMistralCounter(chat_template=False)
+    )
+    assert gen.exact_counts()
+    for s in gen.iter_samples(0, 3):
+        assert gen.counter.count(s.prompt) == s.meta["num_tokens"]

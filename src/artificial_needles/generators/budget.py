@@ -202,12 +202,13 @@ class LineCosts:
         return True
 
     def probe_prompt(self, rng: random.Random, gold: Gold, bodies: list[Any]) -> str:
-        """The prompt of the distractor ``bodies`` with the gold dictionary at a random place
-        and the names shuffled, as a real sample lays them out."""
-        k = len(bodies)
+        """The prompt of the distractor ``bodies`` with the gold dictionary (and its linked
+        ones) at random places and the names shuffled, as a real sample lays them out."""
         bodies = [*bodies]
-        bodies.insert(rng.randrange(k + 1), dict(gold.pairs))
-        names = list(range(1, k + 2))
+        bodies.insert(rng.randrange(len(bodies) + 1), dict(gold.pairs))
+        for pairs in gold.linked:  # no draw without linked dictionaries (probes stay as they were)
+            bodies.insert(rng.randrange(len(bodies) + 1), dict(pairs))
+        names = list(range(1, len(bodies) + 1))
         rng.shuffle(names)
         return assemble_prompt(self.task.render_lines(names, bodies), gold.question)
 
