@@ -38,3 +38,25 @@ def test_one_digit_apart():
     assert not one_digit_apart(1234, 1234)
     assert not one_digit_apart(1234, 2235)
     assert not one_digit_apart(123, 1230)
+
+
+@given(st.integers(0, 2**32), st.sampled_from([0.0, 0.1, 0.5, 1.0]), st.sampled_from([0.0, 1.0]))
+def test_apply_flat_replaces_in_place(seed, keys_share, values_share):
+    from artificial_needles.generators.near_miss import NearMiss, neighbours
+
+    rng = random.Random(seed)
+    keys = [rng.randrange(1000, 10_000) for _ in range(200)]
+    values = [rng.randrange(100, 1000) for _ in range(200)]
+    before = (list(keys), list(values))
+    reserved = {1234, 567, *neighbours(1234)[:5]}
+    nm = NearMiss(keys_share, values_share, None, None)
+    swaps = nm.apply_flat(rng, keys, values, ([1234], [567]), reserved)
+    changed_keys = [i for i in range(200) if keys[i] != before[0][i]]
+    assert all(one_digit_apart(keys[i], 1234) and keys[i] not in reserved for i in changed_keys)
+    changed_values = [i for i in range(200) if values[i] != before[1][i]]
+    assert all(one_digit_apart(values[i], 567) for i in changed_values)
+    assert len(swaps) >= len(changed_keys) + len(changed_values)
+    if keys_share == 1.0:
+        assert all(one_digit_apart(k, 1234) for k in keys)
+    if keys_share == values_share == 0.0:
+        assert swaps == [] and (keys, values) == before

@@ -12,36 +12,50 @@ presets stay byte-identical).
 
 from __future__ import annotations
 
+import functools
+import math
 import random
-from collections.abc import Container, Iterable, Sequence
+from collections.abc import Container, Sequence
 from dataclasses import dataclass
 
 from artificial_needles.seeding import number_class
 
-#: Tries of :func:`one_digit_away` before it gives up (about half of the candidates are in the
-#: wanted class; a 3-digit number has 26 candidates).
-TRIES = 64
+#: Random picks of :func:`one_digit_away` before it filters the candidates (a pick is rarely
+#: one to avoid).
+TRIES = 8
+
+
+@functools.lru_cache(maxsize=1 << 14)
+def neighbours(n: int, cls: int | None = None) -> tuple[int, ...]:
+    """Every number with ``n``'s digit count that differs from ``n`` in exactly one digit (no
+    leading zero), in class ``cls`` (None: any), in increasing order."""
+    text = str(n)
+    out = []
+    for i, old in enumerate(text):
+        for d in "0123456789":
+            if d == old or (i == 0 and d == "0" and len(text) > 1):
+                continue
+            m = int(text[:i] + d + text[i + 1 :])
+            if cls is None or number_class(m) == cls:
+                out.append(m)
+    return tuple(sorted(out))
 
 
 def one_digit_away(
     rng: random.Random, n: int, cls: int | None = None, avoid: Container[int] = ()
 ) -> int | None:
-    """A number with ``n``'s digit count that differs from ``n`` in exactly one digit, in
-    class ``cls`` (None: any) and not in ``avoid``; None when no try finds one."""
-    text = str(n)
-    size = len(text)
+    """A random one of :func:`neighbours` of ``n`` in class ``cls`` that is not in ``avoid``;
+    None when there is none."""
+    cands = neighbours(n, cls)
+    if not cands:
+        return None
     r = rng.random
     for _ in range(TRIES):
-        i = int(r() * size)
-        old = ord(text[i]) - 48
-        d = int(r() * 9)
-        d += d >= old  # one of the nine other digits
-        if i == 0 and d == 0 and size > 1:
-            continue
-        m = int(text[:i] + chr(48 + d) + text[i + 1 :])
-        if (cls is None or number_class(m) == cls) and m not in avoid:
+        m = cands[int(r() * len(cands))]
+        if m not in avoid:
             return m
-    return None
+    rest = [m for m in cands if m not in avoid]
+    return rest[int(r() * len(rest))] if rest else None
 
 
 def one_digit_apart(a: int, b: int) -> bool:
@@ -88,22 +102,53 @@ class NearMiss:
             value = value if near is None else near
         return key, value
 
-    def apply(
+    def apply_flat(
         self,
         rng: random.Random,
-        pairs: dict[int, int],
+        keys: list[int],
+        values: list[int],
         targets: tuple[Sequence[int], Sequence[int]],
-        reserved: Iterable[int],
-    ) -> dict[int, int] | None:
-        """``pairs`` with near-miss keys and values drawn as by :meth:`pair`, a new key never
-        one the dictionary already has, or None when nothing changed."""
-        out: dict[int, int] = {}
-        avoid = {*pairs, *reserved}
-        changed = False
-        for k, v in pairs.items():
-            nk, nv = self.pair(rng, k, v, targets, avoid)
-            if nk != k:
-                avoid.add(nk)
-            changed |= nk != k or nv != v
-            out[nk] = nv
-        return out if changed else None
+        reserved: Container[int],
+    ) -> list[tuple[int, int, int]]:
+        """Near misses in the flat key and value lists of a batch of dictionaries, in place:
+        each key (value) is replaced with probability ``keys`` (``values``) by a neighbour of a
+        target key (value) that is not reserved. Returns ``(place, old, new)`` per replacement.
+
+        The places are drawn by geometric skips (one random number per replacement, not per
+        pair), so the cost follows the share. A key that repeats one of its dictionary makes
+        that dictionary shorter: the caller tops it up as for any repeated key.
+        """
+        swaps: list[tuple[int, int, int]] = []
+        r = rng.random
+        for numbers, share, cls, tgts in (
+            (keys, self.keys, self.key_cls, targets[0]),
+            (values, self.values, self.value_cls, targets[1]),
+        ):
+            if not share:
+                continue
+            sets = [c for t in tgts if (c := [m for m in neighbours(t, cls) if m not in reserved])]
+            if not sets:
+                continue
+            for at in _places(rng, share, len(numbers)):
+                cands = sets[0] if len(sets) == 1 else sets[int(r() * len(sets))]
+                new = cands[int(r() * len(cands))]
+                swaps.append((at, numbers[at], new))
+                numbers[at] = new
+        return swaps
+
+
+def _places(rng: random.Random, share: float, total: int) -> list[int]:
+    """The places ``0 .. total - 1`` each picked with probability ``share``, in order (geometric
+    skips: one random number per place picked)."""
+    if share <= 0 or total <= 0:
+        return []
+    if share >= 1:
+        return list(range(total))
+    scale = 1.0 / math.log1p(-share)
+    r = rng.random
+    out = []
+    at = int(math.log(1.0 - r()) * scale)
+    while at < total:
+        out.append(at)
+        at += 1 + int(math.log(1.0 - r()) * scale)
+    return out

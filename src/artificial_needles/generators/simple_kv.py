@@ -19,7 +19,8 @@ the dictionaries that changed are re-estimated). Neither draws anything when uns
 from __future__ import annotations
 
 import random
-from itertools import islice
+from bisect import bisect_right
+from itertools import accumulate, islice
 from typing import TYPE_CHECKING, Any
 
 from artificial_needles.errors import NeedlesError
@@ -162,11 +163,11 @@ class SimpleKVTask(KVTask):
             return super().draw_dicts(rng, gold, count, costs)
         # The hot path: every pair of the batch from one draw (pair_batch.py).
         keys, values, sizes, ests, raws = batch.draw(rng, gold.reserved, count)
+        if self.near_miss.enabled:
+            self._near_misses(rng, gold, keys, values, sizes, costs, (ests, raws))
         pairs_iter = zip(keys, values, strict=True)
         bodies = [dict(islice(pairs_iter, n)) for n in sizes]
         out = list(map(DictBlock, bodies, ests, raws))
-        if self.near_miss.enabled:
-            self._near_misses(rng, gold, out, costs)
         if sum(map(len, bodies)) == len(keys):  # no key repeated inside a dictionary
             return out
         for d, size in zip(out, sizes, strict=True):
@@ -179,15 +180,32 @@ class SimpleKVTask(KVTask):
         return out
 
     def _near_misses(
-        self, rng: random.Random, gold: Gold, blocks: list[DictBlock], costs: LineCosts
+        self,
+        rng: random.Random,
+        gold: Gold,
+        keys: list[int],
+        values: list[int],
+        sizes: list[int],
+        costs: LineCosts,
+        cost_lists: tuple[list[float], list[int]],
     ) -> None:
-        """Near-miss keys and values in a batch of distractors (their costs re-estimated)."""
-        targets = self.near_miss_targets(gold)
-        for d in blocks:
-            changed = self.near_miss.apply(rng, d.pairs, targets, gold.reserved)
-            if changed is not None:
-                d.pairs, d.raw = changed, None
-                d.est = costs.estimate(list(changed.items()))
+        """Near-miss keys and values in a batch's flat lists (near_miss.py); each changed
+        dictionary's estimate and exact number tokens move by the tokens of the numbers
+        replaced (the same digit count: for most tokenizers, none)."""
+        swaps = self.near_miss.apply_flat(
+            rng, keys, values, self.near_miss_targets(gold), gold.reserved
+        )
+        if not swaps:
+            return
+        ests, raws = cost_lists
+        ends = list(accumulate(sizes))
+        tok = costs.number_tokens  # warmed for every key and value length (_pair_batch)
+        for at, old, new in swaps:
+            delta = tok[new] - tok[old]
+            if delta:
+                i = bisect_right(ends, at)
+                ests[i] += delta
+                raws[i] += delta
 
     def pair_numbers(self, pair: tuple[Any, int]) -> list[int]:
         return [pair[0], pair[1]]
