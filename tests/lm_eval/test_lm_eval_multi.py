@@ -47,6 +47,28 @@ def test_docs_score_fully_and_fit(counter, task, over, score):
         assert len(d.get("query_keys") or d["chain_keys"]) == 3
 
 
+def test_shortcut_probe_metadata(counter):
+    """gold_dict_size "match" through the task metadata: the gold dictionary is sized like the
+    distractors (3 or 4 keys), not always 3; the documents are still valid and score fully."""
+    from artificial_needles.eval.metadata import generator_overrides, task_options
+    from artificial_needles.eval.scoring import score_kv
+
+    over = generator_overrides(task_options({"gold_dict_size": "match"}), "simple-kv")
+    docs = build_kv_docs(
+        "simple-kv", counter, [1024], depth_buckets=2, num_samples=12, overrides=over
+    )
+    sizes = set()
+    for d in docs:
+        dicts, _ = parse_dictionaries(d["prompt"])
+        sizes.add(len(dicts[d["gold_position"] - 1][1]))
+        assert score_kv(d, d["answer"])["acc"] == 1.0
+    assert sizes == {3, 4}
+    plain = build_kv_docs("simple-kv", counter, [1024], depth_buckets=2, num_samples=12)
+    assert {len(parse_dictionaries(d["prompt"])[0][d["gold_position"] - 1][1]) for d in plain} == {
+        3
+    }
+
+
 @pytest.mark.parametrize("task", ["multi-query-kv", "multi-hop-kv"])
 def test_eval_keys_are_never_training_keys(counter, task):
     """Every key of an eval document is in the evaluation class, every training key in the
