@@ -6,7 +6,7 @@ dictionary list, ``num_samples`` prompts are generated with the core generators:
 
 Document schema (one dict per prompt)::
 
-    {"prompt": str, "answer": str, "task": "simple-kv" | "multi-subkey-kv",
+    {"prompt": str, "answer": str, "task": str (the generator),
      "max_length": int, "depth": int (slice start in percent: 0, 10, ... 90),
      "gold_value": int, "gold_dict_name": int, "gold_key": str (as printed),
      "exclude": [int, ...] (numbers of the question: the key or its subkeys),
@@ -75,7 +75,9 @@ def build_kv_docs(
     margin: int = 100,
     overrides: dict[str, Any] | None = None,
 ) -> list[dict[str, Any]]:
-    """All documents for ``task`` (``simple-kv`` or ``multi-subkey-kv``), lengths outermost."""
+    """All documents for KV ``task`` (a generator name: ``simple-kv``, ``multi-subkey-kv``,
+    ``multi-query-kv``, ``multi-hop-kv``), lengths outermost; ``overrides`` are generator
+    fields (e.g. ``gold_dict_size``, ``hops``)."""
     if num_samples < 1:
         raise NeedlesError(f"num_samples {num_samples}: must be at least 1")
     lengths = list(dict.fromkeys(int(x) for x in max_seq_lengths))
