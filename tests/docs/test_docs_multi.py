@@ -73,5 +73,5 @@ def test_examples_are_the_generators_output() -> None:
         ("multi-hop-kv", 1, "{712: 2507"),
     ):
         prompt, answer = _example(start)
-        sample = make_generator(task, overrides={"num_dicts": 4, "seed": seed}).sample(0)
+        sample = make_generator(task, overrides={"num_dicts": 3, "seed": seed}).sample(0)
         assert (sample.prompt, sample.answer) == (prompt, answer)

@@ -250,16 +250,11 @@ def check_feasible(task: KVTask, costs: LineCosts) -> None:
             "or lower gold_dict_size"
         )
     if cfg.num_dicts is not None:
-        if cfg.num_dicts < len(fixed):
-            raise NeedlesError(
-                f"{task.name}: num_dicts={cfg.num_dicts} is fewer than the {len(fixed)} "
-                "dictionaries the answer needs; raise num_dicts"
-            )
         small = [widest] * cfg.dict_size[0]
-        n = cfg.num_dicts
+        n = cfg.num_dicts + len(gold.linked)
         worst = (
             need
-            + (cfg.num_dicts - len(fixed)) * costs.estimate(small)
+            + (cfg.num_dicts - 1) * costs.estimate(small)
             + costs.names_tokens(n)
             - costs.names_tokens(len(fixed))
         )

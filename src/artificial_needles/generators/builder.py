@@ -194,8 +194,7 @@ class Generator:
             est += sum(costs.estimate(p) for p in gold.linked) + costs.names_tokens(fixed)
             dicts, pending = self.distractors.fill(rng, gold, est, cfg.budget, fixed + 1)
         else:
-            # num_dicts counts every dictionary of the prompt, linked ones included
-            dicts = task.draw_dicts(rng, gold, cfg.num_dicts - fixed, costs)
+            dicts = task.draw_dicts(rng, gold, cfg.num_dicts - 1, costs)
         prompt, names, positions = self._render(index, dicts, gold)
         count = self.structure.count(gold, dicts) if self.exact_counts() else None
         return _Draft(index, rng, gold, dicts, pending, prompt, names, positions, count)
