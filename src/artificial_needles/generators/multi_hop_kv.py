@@ -9,6 +9,12 @@ reserved, so ``K1`` occurs once (a key), each later ``Ki`` twice (the value befo
 key) and ``V`` once. The first lookup is in the gold dictionary, the others in the linked
 dictionaries (``Gold.linked``), which the sample builder places at random lines.
 
+Data domains (:mod:`artificial_needles.seeding`): every key, the chain's included, is in the
+domain's key class, so no evaluation key is ever a training key. The chain's inner values are
+keys, hence in the key class rather than the domain's value class: in the ``validation`` domain
+(Axolotl's eval split) a chain pair may in principle coincide with a pair of an lm-eval document
+(as for any two independent draws), which the value classes otherwise rule out.
+
 Extra metadata: ``chain_keys`` (the key of each lookup), ``chain_values`` (the value of each
 lookup: the next key, then ``V``) and ``hops``; ``gold_key`` is ``K1`` and ``gold_value`` ``V``.
 """
