@@ -17,16 +17,8 @@ from typing import Any
 from pydantic import ValidationError
 
 from artificial_needles.axolotl.args import NeedlesArgs, check_unknown_keys
+from artificial_needles.config_errors import ConfigError
 from artificial_needles.errors import NeedlesError
-
-
-def _pydantic_message(exc: ValidationError) -> str:
-    parts = []
-    for err in exc.errors():
-        loc = ".".join(str(x) for x in err["loc"])
-        msg = str(err["msg"]).removeprefix("Value error, ")
-        parts.append(f"{loc}: {msg}" if loc else msg)
-    return "; ".join(parts)
 
 
 def parse_args(cfg: Any) -> NeedlesArgs:
@@ -35,7 +27,8 @@ def parse_args(cfg: Any) -> NeedlesArgs:
     try:
         return NeedlesArgs(**values)
     except ValidationError as exc:
-        raise ValueError(_pydantic_message(exc)) from None
+        error = ConfigError.from_validation(exc, "config", NeedlesArgs.model_fields, values, "key")
+        raise ValueError(str(error)) from None
 
 
 def check_eval(cfg: Any) -> None:

@@ -10,7 +10,7 @@ per-depth metrics.
 The multi-query and multi-hop tasks (``kv_retrieval_multiquery``, ``kv_retrieval_multihop``) get
 the same tables and heatmap, their own summary metrics (``query_acc``, ``chain_acc``) and a table
 of their per-step metrics (``query_acc_<i>``: the i-th asked key; ``hop_acc_<i>``: lookup i).
-Groups (``kv_retrieval_multi``) are not tasks and get no table.
+Their group (``task_names.KV_MULTI_GROUP``) is not a task and gets no table.
 """
 
 from __future__ import annotations
@@ -20,20 +20,18 @@ import json
 import re
 from collections import defaultdict
 
+from artificial_needles.eval.task_names import KV_MULTI_GROUP, KV_TASK
 from artificial_needles.report.load import Run
 from artificial_needles.report.model import Context, Figure, Section, Table
 from artificial_needles.report.plots import Grid, heatmap_figure
 from artificial_needles.report.stats import Agg, aggregate
 
-KV = re.compile(r"^kv_retrieval_(\w+)$")
 LENGTH = re.compile(r"^acc_(\d+),none$")
 DEPTH = re.compile(r"^acc_depth_(\d+),none$")
 JOINT = re.compile(r"^acc_(\d+)_depth_(\d+),none$")
 STEP = re.compile(r"^(query|hop)_acc_(\d+),none$")
 #: Summary metrics, those that any run reports (multi-query: query_acc; multi-hop: chain_acc).
 SUMMARY = ("acc", "value_acc", "dict_acc", "key_acc", "query_acc", "chain_acc")
-#: lm-eval groups whose names look like KV tasks.
-GROUPS = frozenset({"kv_retrieval_multi"})
 STEP_NAMES = {"query": "asked key", "hop": "lookup"}
 
 Cells = dict[tuple[int, int], float]
@@ -89,6 +87,28 @@ def _grid(ctx: Context, task: str, label: str) -> dict[tuple[int, int], Agg]:
     return out
 
 
+def _heatmap(task: str, grids: dict[str, dict[tuple[int, int], Agg]]) -> Figure | None:
+    """The length x depth heatmap of ``task`` (a panel per label that has a grid), or None."""
+    drawn = [(lab, g) for lab, g in grids.items() if g]
+    if not drawn:
+        return None
+    g_len = sorted({n for _, g in drawn for n, _ in g})
+    g_dep = sorted({p for _, g in drawn for _, p in g})
+    panels = [
+        Grid(
+            lab,
+            [str(n) for n in g_len],
+            [str(p) for p in g_dep],
+            [[g[(n, p)].mean * 100 if (n, p) in g else None for p in g_dep] for n in g_len],
+            "gold depth (%)",
+            "length (tokens)",
+        )
+        for lab, g in drawn
+    ]
+    title = f"{task}: accuracy by length x depth"
+    return Figure(f"{task}.png", title, functools.partial(heatmap_figure, title, panels))
+
+
 def _step_table(ctx: Context, task: str, have: set[str]) -> tuple[Table, dict] | None:
     """The per-query / per-hop table of a task and its JSON, or None when it has no steps."""
     found = sorted((int(m[2]), m[1]) for k in have if (m := STEP.match(k)))
@@ -103,7 +123,7 @@ def _step_table(ctx: Context, task: str, have: set[str]) -> tuple[Table, dict] |
 
 def kv_section(ctx: Context) -> Section | None:
     """Summary, by-length and by-depth tables and the length x depth heatmap of each KV task."""
-    tasks = sorted(t for t in ctx.tasks() if KV.match(t) and t not in GROUPS)
+    tasks = sorted(t for t in ctx.tasks() if KV_TASK.match(t) and t != KV_MULTI_GROUP)
     if not tasks:
         return None
     sec = Section("kv", "KV retrieval: accuracy by length and depth")
@@ -150,24 +170,9 @@ def kv_section(ctx: Context) -> Section | None:
                 for lab, g in grids.items()
             },
         }
-        drawn = [(lab, g) for lab, g in grids.items() if g]
-        if drawn:
-            g_len = sorted({n for _, g in drawn for n, _ in g})
-            g_dep = sorted({p for _, g in drawn for _, p in g})
-            panels = [
-                Grid(
-                    lab,
-                    [str(n) for n in g_len],
-                    [str(p) for p in g_dep],
-                    [[g[(n, p)].mean * 100 if (n, p) in g else None for p in g_dep] for n in g_len],
-                    "gold depth (%)",
-                    "length (tokens)",
-                )  # fmt: skip
-                for lab, g in drawn
-            ]
-            title = f"{task}: accuracy by length x depth"
-            draw = functools.partial(heatmap_figure, title, panels)
-            sec.figures.append(Figure(f"{task}.png", title, draw))
+        figure = _heatmap(task, grids)
+        if figure is not None:
+            sec.figures.append(figure)
         else:
             sec.notes.append(
                 f"{task}: no length x depth grid (several lengths without joint metrics or "
