@@ -7,10 +7,10 @@ from __future__ import annotations
 import re
 
 import pytest
-from tiny import END_OF_TURN, build_tokenizer
 
 from artificial_needles.axolotl.dataset import generate_rows
 from artificial_needles.axolotl.rows import IGNORE_INDEX, build_row, trainable_text
+from artificial_needles.testing import END_OF_TURN, build_tokenizer
 
 TASKS = {"multi-query-kv": {"num_queries": 3}, "multi-hop-kv": {"hops": 3}}
 MAX_TOKENS, MARGIN = 640, 160

@@ -37,3 +37,12 @@ def test_overrides_go_to_the_tasks_that_take_them():
     assert generator_overrides(opts, "multi-query-kv")["num_queries"] == 4
     assert generator_overrides(task_options({}), "simple-kv") == {}
     assert generator_overrides(task_options({"gold_dict_size": "2"}), "x") == {"gold_dict_size": 2}
+
+
+def test_multi_group_is_named_as_the_code_names_it():
+    from pathlib import Path
+
+    from artificial_needles.eval.task_names import KV_MULTI_GROUP
+
+    path = Path(__file__).parents[2] / "lm_eval_tasks" / "kv_retrieval" / "_kv_retrieval_multi.yaml"
+    assert f"group: {KV_MULTI_GROUP}\n" in path.read_text(encoding="utf-8")
