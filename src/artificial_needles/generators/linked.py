@@ -18,6 +18,21 @@ from artificial_needles.generators.parse import Parsed
 from artificial_needles.generators.sample import Gold
 from artificial_needles.generators.simple_kv import SimpleKVTask
 
+#: The paper recipe's settings (``paper-mistral`` of ``simple-kv``) for the tasks here, filling
+#: the budget (their linked dictionaries come on top of a fixed count): their ``paper-style``
+#: presets add the number of queries or hops.
+PAPER_STYLE: dict[str, Any] = {
+    "num_samples": 350,
+    "gold_dict_size": 3,
+    "dict_size": (3, 4),
+    "key_digits": (3, 4),
+    "value_digits": (3, 4),
+    "max_tokens": 4096,
+    "margin": 100,
+    "gold_position": "paper",
+    "answer_template": True,
+}
+
 
 def expected_lines(meta: dict[str, Any]) -> tuple[list[int], list[int]]:
     """The 0-based lines and the names of the gold dictionary and the linked ones, in answer

@@ -26,7 +26,7 @@ import random
 from pydantic import Field
 
 from artificial_needles.generators.config import KVConfig
-from artificial_needles.generators.linked import LinkedKVTask, expected_lines
+from artificial_needles.generators.linked import PAPER_STYLE, LinkedKVTask, expected_lines
 from artificial_needles.generators.sample import Gold
 from artificial_needles.generators.templates import multihop_answer, multihop_question
 
@@ -41,20 +41,7 @@ class MultiHopKVTask(LinkedKVTask):
     name = "multi-hop-kv"
     config_cls = MultiHopKVConfig
     description = "Multi-hop dictionary key-value retrieval (a value is the next key to look up)"
-    presets = {
-        "paper-style": {
-            "num_samples": 350,
-            "hops": 2,
-            "gold_dict_size": 3,
-            "dict_size": (3, 4),
-            "key_digits": (3, 4),
-            "value_digits": (3, 4),
-            "max_tokens": 4096,
-            "margin": 100,
-            "gold_position": "paper",
-            "answer_template": True,
-        },
-    }
+    presets = {"paper-style": {**PAPER_STYLE, "hops": 2}}
 
     cfg: MultiHopKVConfig
 

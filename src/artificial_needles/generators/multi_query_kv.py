@@ -18,7 +18,7 @@ import random
 from pydantic import Field
 
 from artificial_needles.generators.config import KVConfig
-from artificial_needles.generators.linked import LinkedKVTask, expected_lines
+from artificial_needles.generators.linked import PAPER_STYLE, LinkedKVTask, expected_lines
 from artificial_needles.generators.sample import Gold
 from artificial_needles.generators.templates import multiquery_answer, multiquery_question
 
@@ -33,20 +33,7 @@ class MultiQueryKVTask(LinkedKVTask):
     name = "multi-query-kv"
     config_cls = MultiQueryKVConfig
     description = "Multi-query dictionary key-value retrieval (several keys, answers in order)"
-    presets = {
-        "paper-style": {
-            "num_samples": 350,
-            "num_queries": 2,
-            "gold_dict_size": 3,
-            "dict_size": (3, 4),
-            "key_digits": (3, 4),
-            "value_digits": (3, 4),
-            "max_tokens": 4096,
-            "margin": 100,
-            "gold_position": "paper",
-            "answer_template": True,
-        },
-    }
+    presets = {"paper-style": {**PAPER_STYLE, "num_queries": 2}}
 
     cfg: MultiQueryKVConfig
 
