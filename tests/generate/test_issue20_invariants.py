@@ -77,7 +77,7 @@ OPTIONS = st.fixed_dictionaries(
         "near_miss_keys": st.sampled_from([0.0, 0.3, 1.0]),
         "near_miss_values": st.sampled_from([0.0, 1.0]),
         "gold_dict_size": st.sampled_from([2, "match"]),
-        "max_tokens": st.sampled_from([768, (640, 1024)]),
+        "max_tokens": st.sampled_from([1024, (768, 1280)]),
         "extra": st.integers(1, 4),
         "index": st.integers(0, 50),
         "kind": st.sampled_from(KINDS),
