@@ -54,6 +54,14 @@ def draw_int(rng: random.Random, bounds: IntRange) -> int:
     return bounds[0] + int(rng.random() * (bounds[1] - bounds[0] + 1))
 
 
+def gold_size(cfg: KVConfig, rng: random.Random) -> int:
+    """Keys of a gold (or linked) dictionary: ``gold_dict_size``, or with ``match`` a size drawn
+    from ``dict_size`` like a distractor's (uniform; a draw only then)."""
+    if cfg.gold_size_matches:
+        return draw_int(rng, cfg.dict_size)
+    return int(cfg.gold_dict_size)
+
+
 def choose_position(cfg: KVConfig, n: int, rng: random.Random) -> int:
     """0-based gold position among ``n`` dictionaries for the configured policy.
 
