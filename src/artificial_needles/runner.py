@@ -149,11 +149,11 @@ def run_session(
 ) -> dict[str, Any]:
     import lm_eval
     from lm_eval.loggers import EvaluationTracker
-    from lm_eval.tasks import TaskManager, get_task_dict
+    from lm_eval.tasks import TaskManager
     from lm_eval.utils import simple_parse_args_string
 
     from artificial_needles.lengths import check_prompt_lengths
-    from artificial_needles.lm_eval_compat import once_task_manager
+    from artificial_needles.lm_eval_compat import load_tasks, once_task_manager
 
     kwargs = {**evaluate_kwargs, "apply_chat_template": s.chat}
     task_manager = once_task_manager(TaskManager)(include_path=s.paths, metadata=dict(s.meta))
@@ -164,7 +164,7 @@ def run_session(
         else:
             problems = check_prompt_lengths(
                 s.lm,
-                get_task_dict(tasks, task_manager),
+                load_tasks(task_manager, tasks),
                 limit=kwargs.get("limit"),
                 apply_chat_template=s.chat,
                 system_instruction=kwargs.get("system_instruction"),
