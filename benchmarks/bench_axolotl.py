@@ -163,7 +163,7 @@ def throughput(args: argparse.Namespace) -> None:
 def curve(args: argparse.Namespace) -> None:
     import torch
 
-    from artificial_needles.evaluate import run_lm_eval
+    from artificial_needles.eval import run_lm_eval
 
     gpu = torch.cuda.is_available()
     work = Path(args.work).resolve()

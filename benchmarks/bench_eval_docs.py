@@ -41,7 +41,7 @@ def write_mdqa_file(path: Path, records: int = 2655, docs: int = 20) -> None:
 
 
 def bench_mdqa(tmp: Path) -> None:
-    from artificial_needles.data import mdqa
+    from artificial_needles.eval import mdqa
     from artificial_needles.lm_eval_tasks.mdqa import utils as mdqa_utils  # custom_dataset adapter
 
     path = tmp / "nq-open-20_total_documents_gold_at_0.jsonl.gz"
@@ -63,8 +63,8 @@ def bench_mdqa(tmp: Path) -> None:
 
 
 def bench_kv(tokenizer: str, num_samples: int) -> None:
-    from artificial_needles.data.kv_eval import build_kv_docs
-    from artificial_needles.tokens import load_tokenizer
+    from artificial_needles.eval.kv_docs import build_kv_docs
+    from artificial_needles.tokens.counter import load_tokenizer
 
     counter = load_tokenizer(tokenizer)
     for length in (4096, 8192, 16384):

@@ -23,7 +23,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from artificial_needles.generate import generate_file, make_generator
+from artificial_needles.generators.build import generate_file, make_generator
 
 
 def speed(samples: int, repeats: int) -> dict[str, float]:
@@ -65,7 +65,7 @@ def peak_rss_mb(samples: int) -> float:
             [
                 sys.executable,
                 "-m",
-                "artificial_needles.cli",
+                "artificial_needles.cli.main",
                 "generate",
                 "simple-kv",
                 "--preset",

@@ -70,7 +70,7 @@ def main() -> None:
             best = min(best, time.perf_counter() - t0)
         figures = sum(len(s.figures) for s in rep.sections)
         print(f"in-process build + save, {args.runs} runs, {figures} figures: {best:.2f} s (best)")
-        cmd = [sys.executable, "-m", "artificial_needles.cli", "report", *map(str, runs)]
+        cmd = [sys.executable, "-m", "artificial_needles.cli.main", "report", *map(str, runs)]
         t0 = time.perf_counter()
         subprocess.run([*cmd, "-o", str(root / "cli"), "--quiet"], check=True)
         print(f"whole command in a new process: {time.perf_counter() - t0:.2f} s")

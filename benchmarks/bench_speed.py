@@ -130,7 +130,7 @@ def build_mistral_tokenizer(dest: Path) -> str:
     from tokenizers import Tokenizer, decoders, models, normalizers, processors
     from transformers import PreTrainedTokenizerFast
 
-    from artificial_needles.tokens import embedded_model_path
+    from artificial_needles.tokens.counter import embedded_model_path
 
     sp = sentencepiece.SentencePieceProcessor(model_file=str(embedded_model_path()))
     vocab = {sp.id_to_piece(i): i for i in range(sp.get_piece_size())}
@@ -308,7 +308,7 @@ def in_process(args, tok: str) -> None:
 @contextlib.contextmanager
 def count_mode(mode: str) -> Iterator[None]:
     """``tokenize``: every prompt counted by the tokenizer; ``structural``: the default."""
-    from artificial_needles.digit_barrier import COUNT_ENV
+    from artificial_needles.tokens.digit_barrier import COUNT_ENV
 
     old = os.environ.pop(COUNT_ENV, None)
     if mode == "tokenize":
@@ -323,11 +323,11 @@ def count_mode(mode: str) -> Iterator[None]:
 
 def generation_ratio(spec: str | None, n: int) -> float:
     """CPU of generating ``n`` paper samples (set-up included) over counting them once."""
-    from artificial_needles.generate import make_generator
+    from artificial_needles.generators.build import make_generator
+    from artificial_needles.generators.records import to_json_line
     from artificial_needles.io import atomic_write
-    from artificial_needles.records import to_json_line
-    from artificial_needles.token_fast import clear_caches
-    from artificial_needles.tokens import load_tokenizer
+    from artificial_needles.tokens.cache import clear_caches
+    from artificial_needles.tokens.counter import load_tokenizer
 
     clear_caches()  # set-up included, as in a new process
     counter = load_tokenizer(spec)  # loading is outside both timings
@@ -383,10 +383,10 @@ def ruler_docs(length: int, num: int, tok: str) -> list[dict]:
 
 def kv_docs(tok: str, length: int, per_bucket: int) -> tuple[float, list[dict]]:
     """CPU seconds and docs of one KV eval build from a freshly loaded tokenizer."""
-    import artificial_needles.generate  # noqa: F401  (imports are not the builder's cost)
-    from artificial_needles.data.kv_eval import build_kv_docs
-    from artificial_needles.token_fast import clear_caches
-    from artificial_needles.tokens import load_tokenizer
+    import artificial_needles.generators.build  # noqa: F401  (imports are not the builder's cost)
+    from artificial_needles.eval.kv_docs import build_kv_docs
+    from artificial_needles.tokens.cache import clear_caches
+    from artificial_needles.tokens.counter import load_tokenizer
 
     clear_caches()  # set-up included, as in a new process
     counter = load_tokenizer(tok)
@@ -397,7 +397,7 @@ def kv_docs(tok: str, length: int, per_bucket: int) -> tuple[float, list[dict]]:
 
 def tokenize_once(tok: str, prompts: list[str]) -> float:
     """CPU seconds of counting each finished prompt once (a freshly loaded tokenizer)."""
-    from artificial_needles.tokens import load_tokenizer
+    from artificial_needles.tokens.counter import load_tokenizer
 
     counter = load_tokenizer(tok)
     t0 = time.process_time()

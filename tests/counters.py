@@ -7,7 +7,7 @@ lines, a count neither the line additivity nor the structure can predict.
 
 from __future__ import annotations
 
-from artificial_needles.tokens import EmbeddedMistralCounter, HFTokenCounter
+from artificial_needles.tokens.counter import EmbeddedMistralCounter, HFTokenCounter
 
 
 class RecordingCounter(EmbeddedMistralCounter):

@@ -19,8 +19,8 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
+from artificial_needles.generators.templates import INTRO
 from artificial_needles.seeding import DOMAIN_CLASSES, class_lookup
-from artificial_needles.templates import INTRO
 
 LINE = re.compile(r"Dictionary \[\d+\] (\{.*\})")
 PAIR = {
@@ -61,7 +61,7 @@ class Golds:
 
 def kv_eval_golds(task: str, seeds: Iterable[int], counter: Any) -> Golds:
     """Golds of the lm-eval KV documents (default metadata) of ``task`` for ``seeds``."""
-    from artificial_needles.data.kv_eval import build_kv_docs
+    from artificial_needles.eval.kv_docs import build_kv_docs
 
     out = Golds()
     for seed in seeds:
@@ -96,7 +96,7 @@ class Scan:
 def scan(job: Scan, golds: Golds, collect: bool = False) -> dict[str, Any]:
     """Hits of ``golds`` in the samples of ``job``, and the keys outside the domain's class;
     with ``collect``, also the golds of the samples themselves (``"golds"``)."""
-    from artificial_needles.generate import make_generator
+    from artificial_needles.generators.build import make_generator
 
     gen = make_generator(
         job.task, job.preset, job.overrides, tokenizer=job.tokenizer, domain=job.domain
@@ -212,7 +212,7 @@ def acceptance(task: str) -> dict[str, Any]:
     eval documents (``"kv"``) and of the Axolotl eval split (``"split"``) of seeds 0-9, the
     scan of the split against the KV golds (``"split_scan"``), and the scan of training indices
     0-9,999 of seeds 0-9 against both (``"train"``); ``"seconds"`` it took."""
-    from artificial_needles.tokens import load_tokenizer
+    from artificial_needles.tokens.counter import load_tokenizer
 
     t0 = time.perf_counter()
     kv = kv_eval_golds(task, SEEDS, load_tokenizer(None))

@@ -1,7 +1,7 @@
 """Top-level Axolotl config keys of the needles plugin (all prefixed ``needles_``).
 
 A leaf module: pydantic, the logger and the core's parameter table
-(:func:`artificial_needles.options.generator_params`) only. Axolotl merges
+(:func:`artificial_needles.generators.options.generator_params`) only. Axolotl merges
 :class:`NeedlesArgs` into its own config model. The generator keys are not written here: every
 user-settable generator parameter ``X`` is the key ``needles_X`` (its ``axolotl_key``), so a new
 generator parameter is a new key without an edit in the plugin. The keys written below are the
@@ -18,7 +18,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field, create_model, model_validator
 
-from artificial_needles.options import ParamSpec, generator_params
+from artificial_needles.generators.options import ParamSpec, generator_params
 
 LOG = logging.getLogger("axolotl.needles.args")
 

@@ -6,7 +6,7 @@ config fails in ``axolotl preprocess`` / before training, with the key named:
 - the values of our keys (:class:`~artificial_needles.axolotl.args.NeedlesArgs`) and the
   generator config they make (:func:`~artificial_needles.axolotl.spec.validate_generator`);
 - the evaluation: task names, ``needles_eval_metadata`` keys and the MDQA / FLenQA data
-  (:func:`artificial_needles.task_check.check_tasks`, as ``artificial-needles eval`` does).
+  (:func:`artificial_needles.eval.checks.check_tasks`, as ``artificial-needles eval`` does).
 """
 
 from __future__ import annotations
@@ -43,8 +43,8 @@ def check_eval(cfg: Any) -> None:
     tasks = list(cfg.get("needles_eval_tasks") or [])
     if not tasks:
         return
-    from artificial_needles.eval_options import parse_metadata
-    from artificial_needles.task_check import check_tasks
+    from artificial_needles.eval.checks import check_tasks
+    from artificial_needles.eval.metadata import parse_metadata
 
     try:
         meta = parse_metadata(cfg.get("needles_eval_metadata") or {}, "needles_eval_metadata")

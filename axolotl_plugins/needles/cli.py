@@ -4,7 +4,7 @@ Registered under Axolotl's ``axolotl.cli_commands`` entry-point group, so it run
 ``axolotl`` subcommand. It reads the ``needles_*`` keys, ``sequence_len`` and the tokenizer
 (``tokenizer_config`` or ``base_model``, local or cached) of an Axolotl config and writes the
 same samples the training rows are built from, one JSON chat record per line
-(:mod:`artificial_needles.records`), then prints a summary.
+(:mod:`artificial_needles.generators.records`), then prints a summary.
 """
 
 from __future__ import annotations
@@ -41,9 +41,9 @@ def generate(config: str, output: str, split: str, num_samples: int | None) -> N
     from transformers import AutoTokenizer
 
     from artificial_needles.axolotl.spec import build_spec, iter_split, spec_generator
-    from artificial_needles.generate import Summary
+    from artificial_needles.generators.build import Summary
+    from artificial_needles.generators.records import to_json_line
     from artificial_needles.io import atomic_write
-    from artificial_needles.records import to_json_line
 
     cfg = load_config(config)
     spec = build_spec(cfg, split)

@@ -39,7 +39,7 @@ def generate_rows(tokenizer: Any, spec: dict[str, Any], count: int, eot_tokens=(
     import datasets
 
     from artificial_needles.errors import NeedlesError
-    from artificial_needles.generate import Summary
+    from artificial_needles.generators.build import Summary
 
     name = getattr(tokenizer, "name_or_path", "") or "axolotl-tokenizer"
     try:

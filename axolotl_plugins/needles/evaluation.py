@@ -12,7 +12,7 @@ Axolotl trains with (its ``chat_template:`` included). Layout under ``<output_di
 
 Results files are lm-eval's, plus the run metadata ``"artificial_needles"`` (label, seed,
 stage, apply_chat_template, version) that the report groups by. Tasks run one at a time
-(:func:`artificial_needles.runner_each.run_lm_eval_each`), each written before the next
+(:func:`artificial_needles.eval.each.run_lm_eval_each`), each written before the next
 starts, so a task that fails never discards the others.
 """
 
@@ -129,7 +129,7 @@ def run_stage(cfg: Any, stage: Stage, tokenizer: str | None = None) -> tuple[Pat
     """Evaluate one stage task by task (the model loads once; each task's lm-eval results are
     written to ``<stage dir>/<task>/`` before the next starts); returns the stage folder and
     the failed tasks (each failure is logged with its reason; the others still run)."""
-    from artificial_needles.runner_each import run_lm_eval_each
+    from artificial_needles.eval.each import run_lm_eval_each
 
     settings = eval_settings(cfg)
     folder = stage_dir(cfg, stage)

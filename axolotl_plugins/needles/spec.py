@@ -29,7 +29,7 @@ from artificial_needles.io import atomic_write
 #: Axolotl's default of ``dataset_prepared_path``.
 DEFAULT_PREPARED_PATH = "last_run_prepared"
 #: The eval split's seeds have the top bit set (>= 2**63), as the lm-eval KV eval's do
-#: (:func:`artificial_needles.data.kv_eval.cell_seed`), from their own hash label, so its random
+#: (:func:`artificial_needles.eval.kv_docs.cell_seed`), from their own hash label, so its random
 #: streams are not a training set's. Streams alone cannot keep the data apart (chance repeats of
 #: (key, value) pairs are certain over many training samples): see :data:`SPLIT_DOMAINS`.
 EVAL_SEED_BIT = 1 << 63
@@ -54,10 +54,10 @@ def split_domain(spec: dict[str, Any]) -> str:
 
 def validate_generator(cfg: Any) -> None:
     """Raise ``ValueError`` naming the ``needles_*`` key(s) when the generator config made of
-    ``cfg``'s keys is bad (:func:`artificial_needles.options.build_config` decides)."""
+    ``cfg``'s keys is bad (:func:`artificial_needles.generators.options.build_config` decides)."""
     from artificial_needles.config_errors import ConfigError
-    from artificial_needles.options import build_config
-    from artificial_needles.plugins import get_generator, get_generators
+    from artificial_needles.generators.options import build_config
+    from artificial_needles.plugins.manager import get_generator, get_generators
 
     task = cfg.get("needles_task")
     known = sorted(get_generators())
@@ -85,8 +85,8 @@ def validate_generator(cfg: Any) -> None:
 def spec_generator(spec: dict[str, Any], tokenizer: Any, name: str) -> Any:
     """The generator of ``spec``, counting through ``tokenizer``'s chat template (the plugin's
     rows and ``axolotl needles-generate`` size prompts the same way)."""
-    from artificial_needles.generate import make_generator
-    from artificial_needles.tokens import HFTokenCounter
+    from artificial_needles.generators.build import make_generator
+    from artificial_needles.tokens.counter import HFTokenCounter
 
     counter = HFTokenCounter(tokenizer, name, chat_template=True)
     return make_generator(

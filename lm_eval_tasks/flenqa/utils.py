@@ -3,18 +3,18 @@
 Data: ``--metadata '{"flenqa_data": PATH}'`` or ``ARTIFICIAL_NEEDLES_FLENQA_DATA`` (jsonl or
 parquet); otherwise the hub dataset ``alonj/FLenQA`` through ``datasets.load_dataset``.
 Per-bucket metrics (``acc_ctx_<n>``, ``acc_dispersion_<d>``, ``acc_padding_<p>``) exist for the
-buckets present in the data, registered at run time (``artificial_needles.lm_eval_compat``).
+buckets present in the data, registered at run time (``artificial_needles.eval.lm_eval_compat``).
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from artificial_needles.data import flenqa
-from artificial_needles.eval_options import task_options
-from artificial_needles.lm_eval_compat import register_bucket_metrics
-from artificial_needles.scoring import MISSING, bucket_keys, flenqa_buckets, score_flenqa
-from artificial_needles.scoring import bucket_mean as _bucket_mean
+from artificial_needles.eval import flenqa
+from artificial_needles.eval.lm_eval_compat import register_bucket_metrics
+from artificial_needles.eval.metadata import task_options
+from artificial_needles.eval.scoring import MISSING, bucket_keys, flenqa_buckets, score_flenqa
+from artificial_needles.eval.scoring import bucket_mean as _bucket_mean
 
 
 def flenqa_dataset(subset: str, cot: bool = False, **metadata: Any):

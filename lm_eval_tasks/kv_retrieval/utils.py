@@ -1,7 +1,7 @@
 """Thin lm-eval adapter of the KV retrieval tasks: docs and scores come from the core.
 
 Options (``--metadata`` JSON, merged by lm-eval with ``--model_args``), validated by
-``artificial_needles.eval_options.EvalMetadata``: ``tokenizer`` or ``pretrained`` (the tokenizer
+``artificial_needles.eval.metadata.EvalMetadata``: ``tokenizer`` or ``pretrained`` (the tokenizer
 that sizes the prompts), ``max_seq_lengths`` (any lengths; default [4096]), ``depth_buckets``
 (1-100; default 10), ``num_samples`` per cell (default 20), ``seed`` (default 0), ``margin``
 (tokens left for the answer, default 100), ``chat_template`` (count prompts through the
@@ -11,7 +11,7 @@ tokenizer's chat template; ``artificial-needles eval`` sets it with the chat tem
 when the chat template refuses one, and so does the count here.
 
 Metrics ``acc_<L>`` and ``acc_depth_<p>`` exist for the requested lengths and buckets only; their
-names are made at run time and registered on the task (``artificial_needles.lm_eval_compat``).
+names are made at run time and registered on the task (``artificial_needles.eval.lm_eval_compat``).
 """
 
 from __future__ import annotations
@@ -19,18 +19,18 @@ from __future__ import annotations
 import functools
 from typing import Any
 
-from artificial_needles.data.kv_eval import build_kv_docs
 from artificial_needles.errors import NeedlesError
-from artificial_needles.eval_options import task_options
-from artificial_needles.lm_eval_compat import register_bucket_metrics
-from artificial_needles.scoring import bucket_keys, kv_buckets, score_kv
-from artificial_needles.scoring import bucket_mean as _bucket_mean
+from artificial_needles.eval.kv_docs import build_kv_docs
+from artificial_needles.eval.lm_eval_compat import register_bucket_metrics
+from artificial_needles.eval.metadata import task_options
+from artificial_needles.eval.scoring import bucket_keys, kv_buckets, score_kv
+from artificial_needles.eval.scoring import bucket_mean as _bucket_mean
 
 
 @functools.lru_cache(maxsize=4)
 def _counter(tokenizer: str, chat: bool, system: str | None = None):
     """One loaded tokenizer per name for both tasks (they then share its number counts)."""
-    from artificial_needles.tokens import SystemTurnRefused, load_tokenizer
+    from artificial_needles.tokens.counter import SystemTurnRefused, load_tokenizer
 
     try:
         return load_tokenizer(tokenizer, chat_template=chat, system=system)
@@ -89,7 +89,7 @@ def multisubkey_kv_dataset(**kwargs: Any):
 
 
 def process_results(doc: dict[str, Any], results: list[str]) -> dict[str, float]:
-    """Scores of one generation (``artificial_needles.scoring.score_kv``), every bucket of the
+    """Scores of one generation (``artificial_needles.eval.scoring.score_kv``), every bucket of the
     run reported (-1 outside the doc's own)."""
     return score_kv(doc, results[0], doc.get("bucket_keys"))
 

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from artificial_needles.data import mdqa
-from artificial_needles.scoring import score_mdqa
+from artificial_needles.eval import mdqa
+from artificial_needles.eval.scoring import score_mdqa
 
 
 def _as_dataset(docs: list[dict[str, Any]]):

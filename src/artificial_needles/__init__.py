@@ -23,25 +23,25 @@ __version__ = "0.1.0"
 
 #: Public name -> module that defines it (imported on first attribute access).
 _LAZY = {
-    "hookimpl": "artificial_needles.hookspecs",
-    "KVGenerator": "artificial_needles.tasks.generator",
-    "KVConfig": "artificial_needles.tasks.config",
-    "IntRange": "artificial_needles.tasks.config",
-    "Sample": "artificial_needles.tasks.sample",
-    "Gold": "artificial_needles.tasks.sample",
-    "DictBlock": "artificial_needles.tasks.sample",
-    "number_drawer": "artificial_needles.tasks.draw",
-    "digits_number": "artificial_needles.tasks.draw",
-    "draw_int": "artificial_needles.tasks.draw",
-    "parse_dictionaries": "artificial_needles.tasks.parse",
-    "TokenCounter": "artificial_needles.tokens",
-    "load_tokenizer": "artificial_needles.tokens",
-    "make_generator": "artificial_needles.generate",
-    "build_config": "artificial_needles.options",
-    "generator_params": "artificial_needles.options",
-    "ParamSpec": "artificial_needles.options",
-    "get_generator": "artificial_needles.plugins",
-    "get_generators": "artificial_needles.plugins",
+    "hookimpl": "artificial_needles.plugins.hookspecs",
+    "KVGenerator": "artificial_needles.generators.base",
+    "KVConfig": "artificial_needles.generators.config",
+    "IntRange": "artificial_needles.generators.config",
+    "Sample": "artificial_needles.generators.sample",
+    "Gold": "artificial_needles.generators.sample",
+    "DictBlock": "artificial_needles.generators.sample",
+    "number_drawer": "artificial_needles.generators.draw",
+    "digits_number": "artificial_needles.generators.draw",
+    "draw_int": "artificial_needles.generators.draw",
+    "parse_dictionaries": "artificial_needles.generators.parse",
+    "TokenCounter": "artificial_needles.tokens.counter",
+    "load_tokenizer": "artificial_needles.tokens.counter",
+    "make_generator": "artificial_needles.generators.build",
+    "build_config": "artificial_needles.generators.options",
+    "generator_params": "artificial_needles.generators.options",
+    "ParamSpec": "artificial_needles.generators.options",
+    "get_generator": "artificial_needles.plugins.manager",
+    "get_generators": "artificial_needles.plugins.manager",
 }
 
 __all__ = [
@@ -70,16 +70,16 @@ __all__ = [
 
 TYPE_CHECKING = False  # without importing typing (it costs more than this package)
 if TYPE_CHECKING:  # static tools see the real names
-    from artificial_needles.generate import make_generator
-    from artificial_needles.hookspecs import hookimpl
-    from artificial_needles.options import ParamSpec, build_config, generator_params
-    from artificial_needles.plugins import get_generator, get_generators
-    from artificial_needles.tasks.config import IntRange, KVConfig
-    from artificial_needles.tasks.draw import digits_number, draw_int, number_drawer
-    from artificial_needles.tasks.generator import KVGenerator
-    from artificial_needles.tasks.parse import parse_dictionaries
-    from artificial_needles.tasks.sample import DictBlock, Gold, Sample
-    from artificial_needles.tokens import TokenCounter, load_tokenizer
+    from artificial_needles.generators.base import KVGenerator
+    from artificial_needles.generators.build import make_generator
+    from artificial_needles.generators.config import IntRange, KVConfig
+    from artificial_needles.generators.draw import digits_number, draw_int, number_drawer
+    from artificial_needles.generators.options import ParamSpec, build_config, generator_params
+    from artificial_needles.generators.parse import parse_dictionaries
+    from artificial_needles.generators.sample import DictBlock, Gold, Sample
+    from artificial_needles.plugins.hookspecs import hookimpl
+    from artificial_needles.plugins.manager import get_generator, get_generators
+    from artificial_needles.tokens.counter import TokenCounter, load_tokenizer
 
 
 def __getattr__(name: str) -> object:

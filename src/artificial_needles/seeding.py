@@ -11,7 +11,7 @@ stream is unrelated to the training stream of the same seed; the training label 
 Domains: why separate streams are not enough
 --------------------------------------------
 A sample belongs to one of three domains: ``"train"`` (generated training data), ``"eval"``
-(the lm-eval KV documents, :mod:`artificial_needles.data.kv_eval`) and ``"validation"`` (the
+(the lm-eval KV documents, :mod:`artificial_needles.eval.kv_docs`) and ``"validation"`` (the
 Axolotl eval split, ``needles_eval_samples``). Independent random streams do not keep them
 apart: with 3-4 digit keys and values there are about 10**8 (key, value) pairs, and a paper-sized
 training sample prints about 300 of them, so ten seeds of 10,000 training samples print a large

@@ -22,7 +22,7 @@ from artificial_needles.axolotl.spec import (
     iter_split,
     split_domain,
 )
-from artificial_needles.generate import make_generator
+from artificial_needles.generators.build import make_generator
 from artificial_needles.seeding import DOMAIN_CLASSES, key_class, number_class
 
 _LINE = re.compile(r"Dictionary \[\d+\] (\{.*\})")
@@ -59,7 +59,7 @@ def _golds(samples: list) -> tuple[set, set]:
 
 
 def test_eval_split_seeds_are_never_training_seeds_nor_kv_eval_seeds():
-    from artificial_needles.data.kv_eval import cell_seed
+    from artificial_needles.eval.kv_docs import cell_seed
 
     seeds = {eval_seed(task, s) for task in ("simple-kv", "multi-subkey-kv") for s in range(100)}
     assert len(seeds) == 200 and all(s >= EVAL_SEED_BIT for s in seeds)
@@ -134,7 +134,7 @@ def test_eval_split_rows_are_the_validation_domain_samples(tiny_tokenizer_dir):
     from transformers import AutoTokenizer
 
     from artificial_needles.axolotl.dataset import generate_rows
-    from artificial_needles.tokens import HFTokenCounter
+    from artificial_needles.tokens.counter import HFTokenCounter
 
     tok = AutoTokenizer.from_pretrained(tiny_tokenizer_dir)
     spec = build_spec({**_cfg(1, eval_samples=3), "sequence_len": 384}, "eval")

@@ -41,8 +41,8 @@ def _spec(task="simple-kv", train_on="answer", seed=0, start=0):
 
 
 def _samples(tokenizer, task, seed=0, n=8):
-    from artificial_needles.generate import make_generator
-    from artificial_needles.tokens import HFTokenCounter
+    from artificial_needles.generators.build import make_generator
+    from artificial_needles.tokens.counter import HFTokenCounter
 
     counter = HFTokenCounter(tokenizer, "tiny", chat_template=True)
     gen = make_generator(task, None, _spec(task, seed=seed)["overrides"], tokenizer=counter)
@@ -107,8 +107,8 @@ def test_answer_longer_than_margin_fails_naming_the_key(tiny_tokenizer_dir):
     spec["overrides"] = {**spec["overrides"], "margin": 2}
     # The premise: with a 2-token margin, some of the 8 prompts leave too little room for the
     # answer and its end-of-turn token (fill mode stops within about a line of the budget).
-    from artificial_needles.generate import make_generator
-    from artificial_needles.tokens import HFTokenCounter
+    from artificial_needles.generators.build import make_generator
+    from artificial_needles.tokens.counter import HFTokenCounter
 
     counter = HFTokenCounter(tok, "tiny", chat_template=True)
     gen = make_generator("simple-kv", None, spec["overrides"], tokenizer=counter)

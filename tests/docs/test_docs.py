@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from artificial_needles import templates
-from artificial_needles.data import flenqa, mdqa
+from artificial_needles.eval import flenqa, mdqa
+from artificial_needles.generators import templates
 
 ROOT = Path(__file__).resolve().parents[2]
 DOCS = ROOT / "docs"

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from artificial_needles.cli import main
+from artificial_needles.cli.main import main
 
 MAX_TOKENS = 700
 NUM_SAMPLES = 12
@@ -148,7 +148,7 @@ def test_python_api_sizes_the_format_it_writes():
     """`make_generator(..., fmt=)` sizes that format's conversation; `to_dataset` refuses a
     format whose system turn the budget did not count."""
     from artificial_needles.errors import NeedlesError
-    from artificial_needles.generate import make_generator, to_dataset
+    from artificial_needles.generators.build import make_generator, to_dataset
 
     small = {"max_tokens": 500, "num_samples": 2, "margin": 0}
     gen = make_generator("simple-kv", overrides=small, chat_template=True, fmt="openai")

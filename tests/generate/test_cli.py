@@ -10,10 +10,10 @@ from pathlib import Path
 
 import pytest
 
-from artificial_needles.cli import main
-from artificial_needles.generate import make_generator
+from artificial_needles.cli.main import main
+from artificial_needles.generators.build import make_generator
 
-CLI = [sys.executable, "-m", "artificial_needles.cli"]
+CLI = [sys.executable, "-m", "artificial_needles.cli.main"]
 
 
 def run_cli(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
@@ -187,7 +187,7 @@ def test_bad_input_clear_error_and_no_file(tmp_path, capsys, args, message):
 
 
 def test_sentencepiece_model_without_chat_template(tmp_path, capsys):
-    from artificial_needles.tokens import embedded_model_path
+    from artificial_needles.tokens.counter import embedded_model_path
 
     out = tmp_path / "x.jsonl"
     code = main(
@@ -263,7 +263,7 @@ def test_failed_run_keeps_previous_file(tmp_path, monkeypatch):
     """A generation that fails half-way leaves the old file untouched and no temp file."""
     out = tmp_path / "keep.jsonl"
     out.write_text("previous\n")
-    from artificial_needles.tasks.simple_kv import SimpleKVGenerator
+    from artificial_needles.generators.simple_kv import SimpleKVGenerator
 
     real = SimpleKVGenerator._draft  # each sample starts here (sample() and iter_samples())
 

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from artificial_needles.cli import main
+from artificial_needles.cli.main import main
 
 SMALL = ["--num-samples", "3", "--max-tokens", "500", "--quiet"]
 
@@ -20,7 +20,7 @@ SMALL = ["--num-samples", "3", "--max-tokens", "500", "--quiet"]
 @pytest.fixture
 def no_generation(monkeypatch):
     """Fail the test if generation starts: output checks must come before any work."""
-    import artificial_needles.generate as generate
+    import artificial_needles.generators.build as generate
 
     def refuse(*args, **kwargs):
         raise AssertionError("generation started before the output path was checked")
@@ -128,7 +128,7 @@ def test_tokenizer_paths_stored_absolute_and_validate_tokenizer_option(
     assert f"{out}:1: meta.tokenizer" in err and "--tokenizer" in err, err
     assert main(["validate", str(out), "--recount", "--tokenizer", str(tmp_path / "moved")]) == 0
     # hub names stay names (nothing is resolved against the working directory)
-    from artificial_needles.tokens import load_tokenizer
+    from artificial_needles.tokens.counter import load_tokenizer
 
     assert load_tokenizer(None).name == "embedded:mistral-7b-v0.1"
 

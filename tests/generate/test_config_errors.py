@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import pytest
 
-from artificial_needles.cli import main
+from artificial_needles.cli.main import main
 from artificial_needles.config_errors import ConfigError
 from artificial_needles.errors import NeedlesError
-from artificial_needles.options import build_config
+from artificial_needles.generators.options import build_config
 
 LEAKS = ("Value error", "Input should", "Extra inputs", "validation error", "pydantic")
 
@@ -48,7 +48,7 @@ def test_unknown_field_lists_every_valid_field():
         build_config("multi-subkey-kv", overrides={"subkey_per_key": [3, 4]})
     msg = str(info.value)
     assert "did you mean 'subkeys_per_key'?" in msg
-    from artificial_needles.options import generator_params
+    from artificial_needles.generators.options import generator_params
 
     for name in generator_params("multi-subkey-kv"):
         assert name in msg.split("valid fields: ")[1]

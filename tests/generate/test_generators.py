@@ -9,9 +9,9 @@ from hypothesis import HealthCheck, Phase, assume, example, given, settings
 from hypothesis import strategies as st
 
 from artificial_needles.errors import NeedlesError
-from artificial_needles.generate import build_config, make_generator, to_dataset
-from artificial_needles.tasks.draw import PAPER_FIRST_SHARE, choose_position
-from artificial_needles.tokens import HFTokenCounter, load_tokenizer
+from artificial_needles.generators.build import build_config, make_generator, to_dataset
+from artificial_needles.generators.draw import PAPER_FIRST_SHARE, choose_position
+from artificial_needles.tokens.counter import HFTokenCounter, load_tokenizer
 
 EMBEDDED = load_tokenizer(None)
 

@@ -15,9 +15,9 @@ from __future__ import annotations
 import pytest
 from counters import OffByOneCounter, RecordingCounter, hf_counter
 
-from artificial_needles.data.kv_eval import build_kv_docs
-from artificial_needles.generate import make_generator
-from artificial_needles.tokens import load_tokenizer
+from artificial_needles.eval.kv_docs import build_kv_docs
+from artificial_needles.generators.build import make_generator
+from artificial_needles.tokens.counter import load_tokenizer
 
 LONG = 20_000  # characters: a whole 16K+ token prompt, not a probe (<= 102 lines) or a line
 

@@ -1,7 +1,7 @@
 """One source of truth for the generator parameters (issue 7 section 3).
 
 The CLI flags, the Axolotl ``needles_*`` keys, the ``gold_position`` choices and the metadata
-keys that ``validate`` requires all come from :mod:`artificial_needles.options`; a new field of
+keys that ``validate`` requires all come from :mod:`~.generators.options`; a new field of
 the config is a new flag and a new key without another edit.
 """
 
@@ -14,13 +14,13 @@ import typing
 
 import pytest
 
-from artificial_needles import options
-from artificial_needles.cli import build_parser, main
-from artificial_needles.generate import make_generator
-from artificial_needles.options import GOLD_POSITIONS, META_KEYS, generator_params
-from artificial_needles.records import to_record
-from artificial_needles.tasks.config import KVConfig
-from artificial_needles.tasks.sample import SAMPLE_META_KEYS
+from artificial_needles.cli.main import build_parser, main
+from artificial_needles.generators import options
+from artificial_needles.generators.build import make_generator
+from artificial_needles.generators.config import KVConfig
+from artificial_needles.generators.options import GOLD_POSITIONS, META_KEYS, generator_params
+from artificial_needles.generators.records import to_record
+from artificial_needles.generators.sample import SAMPLE_META_KEYS
 
 
 def test_params_are_the_config_fields():
@@ -54,7 +54,7 @@ def test_flags_reach_the_config():
         ["generate", "simple-kv", "-o", "x", "--dict-size", "2", "5", "--no-answer-template",
          "--gold-position", "depth", "--gold-depth", "0.2", "0.4", "--shuffle-names"]
     )
-    from artificial_needles.param_flags import param_overrides
+    from artificial_needles.cli.param_flags import param_overrides
 
     assert param_overrides(args, args.param_names) == {
         "dict_size": (2, 5),
@@ -68,10 +68,10 @@ def test_flags_reach_the_config():
 def test_generate_flags_are_not_built_for_other_commands():
     """The generator flags import the config (pydantic); other commands skip that."""
     code = (
-        "import sys; from artificial_needles.cli import build_parser; "
+        "import sys; from artificial_needles.cli.main import build_parser; "
         "build_parser().parse_args(['tasks-path']); "
-        "print('artificial_needles.options' in sys.modules, "
-        "'artificial_needles.tasks.config' in sys.modules)"
+        "print('artificial_needles.generators.options' in sys.modules, "
+        "'artificial_needles.generators.config' in sys.modules)"
     )
     res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert res.stdout.strip() == "False False", res.stderr
@@ -79,10 +79,10 @@ def test_generate_flags_are_not_built_for_other_commands():
 
 #: Modules the other commands need and a short ``generate`` run must not import (start-up).
 NOT_FOR_GENERATE = (
-    "artificial_needles.eval_cli",
-    "artificial_needles.report.command",
-    "artificial_needles.configs_cli",
-    "artificial_needles.tiny_model_cli",
+    "artificial_needles.cli.eval",
+    "artificial_needles.cli.report",
+    "artificial_needles.cli.configs",
+    "artificial_needles.cli.tiny_model",
     "multiprocessing",
 )
 
@@ -92,7 +92,7 @@ def test_generate_imports_only_what_it_needs(tmp_path):
     machinery for one process."""
     out = tmp_path / "d.jsonl"
     code = (
-        "import sys; from artificial_needles.cli import main; "
+        "import sys; from artificial_needles.cli.main import main; "
         f"main(['generate', 'simple-kv', '--num-samples', '2', '--max-tokens', '500', "
         f"'--quiet', '-o', {str(out)!r}]); "
         f"print([m for m in {NOT_FOR_GENERATE!r} if m in sys.modules])"
@@ -103,7 +103,7 @@ def test_generate_imports_only_what_it_needs(tmp_path):
 
 
 def test_help_still_lists_and_configures_every_command(capsys):
-    from artificial_needles.cli import COMMANDS
+    from artificial_needles.cli.main import COMMANDS
 
     with pytest.raises(SystemExit):
         main(["--help"])
@@ -134,7 +134,7 @@ def test_every_record_carries_the_meta_keys(task, fmt):
 @pytest.mark.parametrize("key", ["preset", "max_tokens", "chat_template", "format"])
 def test_validate_requires_every_meta_key(tmp_path, capsys, key):
     """The four keys that validate.META_KEYS missed before."""
-    from artificial_needles import validate
+    from artificial_needles.generators import validate
 
     assert validate.META_KEYS is options.META_KEYS
     out = tmp_path / "d.jsonl"
@@ -150,8 +150,8 @@ def test_validate_requires_every_meta_key(tmp_path, capsys, key):
 NEW_PARAM = r"""
 import json, sys
 from pydantic import Field
-from artificial_needles import options
-from artificial_needles.tasks.config import KVConfig
+from artificial_needles.generators import options
+from artificial_needles.generators.config import KVConfig
 
 class WithKnob(KVConfig):
     new_knob: int = Field(7, ge=0, description="a brand-new knob")
@@ -159,8 +159,8 @@ class WithKnob(KVConfig):
 
 options.BASE_CONFIG = WithKnob          # the one edit: a field on the shared config
 
-from artificial_needles.cli import build_parser
-from artificial_needles.param_flags import param_overrides
+from artificial_needles.cli.main import build_parser
+from artificial_needles.cli.param_flags import param_overrides
 parser = build_parser()
 args = parser.parse_args(["generate", "simple-kv", "-o", "x", "--new-knob", "3",
                           "--knob-range", "4", "5"])

@@ -26,7 +26,7 @@ from overlap_check import (
 )
 
 from artificial_needles.errors import NeedlesError
-from artificial_needles.generate import make_generator
+from artificial_needles.generators.build import make_generator
 from artificial_needles.seeding import (
     DOMAIN_CLASSES,
     DOMAINS,
@@ -35,7 +35,7 @@ from artificial_needles.seeding import (
     number_class,
     to_class,
 )
-from artificial_needles.tokens import load_tokenizer
+from artificial_needles.tokens.counter import load_tokenizer
 
 TASKS = ("simple-kv", "multi-subkey-kv")
 EMBEDDED = load_tokenizer(None)
@@ -72,7 +72,7 @@ def test_kv_eval_gold_pairs_are_not_in_the_first_training_samples(task):
 
 @pytest.mark.parametrize("task", TASKS)
 def test_every_kv_eval_key_and_value_is_in_the_eval_classes(task):
-    from artificial_needles.data.kv_eval import build_kv_docs
+    from artificial_needles.eval.kv_docs import build_kv_docs
 
     key_cls, value_cls = DOMAIN_CLASSES["eval"]
     docs = build_kv_docs(task, EMBEDDED, [512, 1024], depth_buckets=3, num_samples=4, seed=5)

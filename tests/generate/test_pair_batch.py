@@ -20,9 +20,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from test_speed_pins import FILE_PINS
 
+from artificial_needles.generators.draw import digit_spans
+from artificial_needles.generators.pair_batch import PURE_PYTHON_BATCHES, PairBatch
 from artificial_needles.seeding import number_class
-from artificial_needles.tasks.draw import digit_spans
-from artificial_needles.tasks.pair_batch import PURE_PYTHON_BATCHES, PairBatch
 
 digits = st.tuples(st.integers(1, 4), st.integers(1, 4)).map(sorted).map(tuple)
 sizes = st.tuples(st.integers(1, 6), st.integers(1, 6)).map(sorted).map(tuple)
@@ -105,7 +105,7 @@ def _fresh_generate(tmp_path, n: int) -> tuple[bytes, bool]:
     """``generate`` in a new process: the file and whether numpy was ever imported."""
     out = tmp_path / f"fresh{n}.jsonl"
     code = (
-        "import sys; from artificial_needles.cli import main\n"
+        "import sys; from artificial_needles.cli.main import main\n"
         f"rc = main(['generate', 'simple-kv', '--preset', 'paper-mistral', '--num-samples', "
         f"'{n}', '--quiet', '-o', {str(out)!r}])\n"
         "print('numpy' in sys.modules); sys.exit(rc)"
@@ -131,7 +131,7 @@ def test_short_run_never_imports_numpy(tmp_path):
     _fresh_generate(tmp_path, 5)  # fills the on-disk caches, as a user's first run would
     data, numpy_used = _fresh_generate(tmp_path, 5)
     assert not numpy_used
-    from artificial_needles.generate import generate_file
+    from artificial_needles.generators.build import generate_file
 
     ref = tmp_path / "ref.jsonl"
     generate_file("simple-kv", ref, preset="paper-mistral", overrides={"num_samples": 60})

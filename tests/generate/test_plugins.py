@@ -19,11 +19,11 @@ from pathlib import Path
 
 import pytest
 
-from artificial_needles import plugins
 from artificial_needles.errors import NeedlesError
-from artificial_needles.generate import make_generator
-from artificial_needles.hookspecs import hookimpl
-from artificial_needles.tasks.simple_kv import SimpleKVGenerator
+from artificial_needles.generators.build import make_generator
+from artificial_needles.generators.simple_kv import SimpleKVGenerator
+from artificial_needles.plugins import manager as plugins
+from artificial_needles.plugins.hookspecs import hookimpl
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "needles-example-plugin"
 BUILTIN = {"simple-kv", "multi-subkey-kv"}
@@ -49,7 +49,7 @@ def site(tmp_path_factory) -> Path:
 def cli(site: Path, cwd: Path, *args: str, plugins_env: str | None = None):
     """Run the installed ``artificial-needles`` command with the plugin on PYTHONPATH."""
     exe = Path(sys.executable).with_name("artificial-needles")
-    command = [str(exe)] if exe.is_file() else [sys.executable, "-m", "artificial_needles.cli"]
+    command = [str(exe)] if exe.is_file() else [sys.executable, "-m", "artificial_needles.cli.main"]
     env = {k: v for k, v in os.environ.items() if k != plugins.ENV_ALLOW}
     env["PYTHONPATH"] = str(site)
     if plugins_env is not None:

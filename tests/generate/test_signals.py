@@ -78,7 +78,7 @@ def test_signal_removes_temp_file_and_exits_with_one_line(tmp_path, signum, stat
 # it turns whatever the signal raised into the ImportError a compiled module would raise.
 _SIGNAL_IN_IMPORT = """
 import importlib.abc, os, signal, sys
-from artificial_needles.cli import main
+from artificial_needles.cli.main import main
 
 class SignalInImport(importlib.abc.MetaPathFinder):
     def find_spec(self, name, path=None, target=None):
@@ -131,7 +131,7 @@ def test_signal_inside_a_lazy_import_ends_in_one_line(tmp_path, signum, status, 
 
 
 def test_signal_whose_exception_was_swallowed_still_ends_the_command(capsys):
-    from artificial_needles.cli_util import run_guarded
+    from artificial_needles.cli.util import run_guarded
 
     def command() -> int:
         try:

@@ -13,7 +13,7 @@ import json
 
 import pytest
 
-from artificial_needles.generate import generate_file, make_generator
+from artificial_needles.generators.build import generate_file, make_generator
 
 SAMPLE_FIELDS = ("num_tokens", "num_dicts", "gold_key", "gold_value", "gold_position")
 
@@ -85,7 +85,7 @@ def test_workers_write_the_same_bytes(tmp_path, tiny_tokenizer_dir, tokenizer):
 
 def test_spawned_workers_write_the_same_bytes(tmp_path, monkeypatch):
     """The start method used where fork is not safe (macOS, Windows) builds its own generator."""
-    from artificial_needles import generate
+    from artificial_needles.generators import build as generate
 
     monkeypatch.setattr(generate, "pool_start_method", lambda: "spawn")
     over = {"num_samples": 40, "max_tokens": 1024}

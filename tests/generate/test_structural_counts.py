@@ -16,9 +16,9 @@ from counters import OffByOneCounter, RecordingCounter, hf_counter
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from artificial_needles.digit_barrier import COUNT_ENV, digit_barrier
-from artificial_needles.generate import make_generator
-from artificial_needles.tokens import load_tokenizer
+from artificial_needles.generators.build import make_generator
+from artificial_needles.tokens.counter import load_tokenizer
+from artificial_needles.tokens.digit_barrier import COUNT_ENV, digit_barrier
 
 LONG = 3_000  # characters: longer than every short string counted for a shape or the question
 
@@ -178,7 +178,7 @@ def test_tokenize_env_turns_structural_counts_off(monkeypatch):
 
 
 def test_a_task_that_renders_its_own_lines_must_declare_their_shape():
-    from artificial_needles.tasks.simple_kv import SimpleKVConfig, SimpleKVGenerator
+    from artificial_needles.generators.simple_kv import SimpleKVConfig, SimpleKVGenerator
 
     class QuotedKeys(SimpleKVGenerator):
         def render_dict(self, pairs):

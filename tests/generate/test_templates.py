@@ -4,10 +4,10 @@ import re
 
 import pytest
 
-from artificial_needles.generate import make_generator
-from artificial_needles.records import to_record
-from artificial_needles.tasks.sample import Sample
-from artificial_needles.templates import (
+from artificial_needles.generators.build import make_generator
+from artificial_needles.generators.records import to_record
+from artificial_needles.generators.sample import Sample
+from artificial_needles.generators.templates import (
     MULTI_ANSWER,
     MULTI_QUESTION,
     MULTI_TEMPLATE,

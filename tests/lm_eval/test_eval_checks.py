@@ -8,8 +8,8 @@ import gzip
 import pytest
 from eval_data import write_flenqa, write_mdqa
 
-from artificial_needles.data import flenqa, mdqa
 from artificial_needles.errors import NeedlesError
+from artificial_needles.eval import flenqa, mdqa
 
 
 @pytest.fixture(autouse=True)
@@ -70,7 +70,7 @@ def test_flenqa_bad_parquet(tmp_path):
 
 
 def test_check_tasks_names_a_misspelled_task():
-    from artificial_needles.evaluate import check_tasks
+    from artificial_needles.eval import check_tasks
 
     with pytest.raises(
         NeedlesError, match="'kv_retrival_simple' \\(did you mean 'kv_retrieval_simple'"
@@ -79,14 +79,14 @@ def test_check_tasks_names_a_misspelled_task():
 
 
 def test_check_tasks_needs_mdqa_data_for_groups_too():
-    from artificial_needles.evaluate import check_tasks
+    from artificial_needles.eval import check_tasks
 
     with pytest.raises(NeedlesError, match="mdqa_20docs_pos1.*no MDQA data given"):
         check_tasks(["mdqa_20docs"], {})
 
 
 def test_check_tasks_flenqa_offline_without_file(monkeypatch):
-    from artificial_needles.evaluate import check_tasks
+    from artificial_needles.eval import check_tasks
 
     monkeypatch.setenv("HF_DATASETS_OFFLINE", "1")
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
@@ -96,7 +96,7 @@ def test_check_tasks_flenqa_offline_without_file(monkeypatch):
 
 
 def test_check_tasks_reads_the_data_and_validates_metadata(tmp_path, tiny_tokenizer_dir):
-    from artificial_needles.evaluate import check_tasks
+    from artificial_needles.eval import check_tasks
 
     data = write_mdqa(tmp_path / "nq-open-20_total_documents_gold_at_0.jsonl", 2)
     fq = write_flenqa(tmp_path / "f.jsonl", per_dataset=2)
@@ -129,7 +129,7 @@ def test_check_tasks_reads_the_data_and_validates_metadata(tmp_path, tiny_tokeni
     ],
 )
 def test_parse_metadata_errors(value, message):
-    from artificial_needles.eval_options import parse_metadata
+    from artificial_needles.eval.metadata import parse_metadata
 
     with pytest.raises(NeedlesError) as exc:
         parse_metadata(value)
@@ -137,14 +137,14 @@ def test_parse_metadata_errors(value, message):
 
 
 def test_parse_metadata_accepts_any_lengths():
-    from artificial_needles.eval_options import EvalMetadata, parse_metadata
+    from artificial_needles.eval.metadata import EvalMetadata, parse_metadata
 
     assert parse_metadata('{"max_seq_lengths": [24576, 3000], "version": 2}')
     assert EvalMetadata(max_seq_lengths="24576,3000").max_seq_lengths == (24576, 3000)
 
 
 def _eval(argv, capsys):
-    from artificial_needles.cli import main
+    from artificial_needles.cli.main import main
 
     code = main(["eval", *argv])
     return code, capsys.readouterr().err
@@ -187,7 +187,7 @@ def test_eval_cli_unknown_task_before_model_loads(tiny_model_dir, capsys):
 
 
 def test_eval_help_lists_lm_eval_options(capsys):
-    from artificial_needles.cli import main
+    from artificial_needles.cli.main import main
 
     with pytest.raises(SystemExit) as exc:
         main(["eval", "--help"])

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from eval_data import flenqa_records, write_flenqa, write_mdqa
 
-from artificial_needles.data import flenqa, mdqa
+from artificial_needles.eval import flenqa, mdqa
 
 CLI = str(Path(sys.executable).with_name("artificial-needles"))
 SYSTEM = "Answer in one sentence."
@@ -117,9 +117,9 @@ def lm(tiny_model_dir):
 def test_check_prompt_lengths_counts_the_chat_template(lm, mdqa_dir):
     from lm_eval.tasks import TaskManager
 
-    from artificial_needles.evaluate import check_prompt_lengths
-    from artificial_needles.lm_eval_compat import load_tasks
-    from artificial_needles.paths import tasks_path
+    from artificial_needles.eval import check_prompt_lengths
+    from artificial_needles.eval.lm_eval_compat import load_tasks
+    from artificial_needles.eval.paths import tasks_path
 
     tm = TaskManager(include_path=str(tasks_path()), metadata={"mdqa_data": str(mdqa_dir)})
     tasks = load_tasks(tm, ["mdqa_20docs_pos1", "mdqa_closedbook"])
@@ -143,7 +143,7 @@ def test_check_prompt_lengths_counts_the_chat_template(lm, mdqa_dir):
 
 
 def test_eval_cli_stops_before_truncating(tiny_model_dir, mdqa_dir, capsys):
-    from artificial_needles.cli import main
+    from artificial_needles.cli.main import main
 
     argv = [
         "eval",
@@ -167,7 +167,7 @@ def test_eval_cli_stops_before_truncating(tiny_model_dir, mdqa_dir, capsys):
 
 def test_run_lm_eval_api(tmp_path, tiny_model_dir, mdqa_dir):
     from artificial_needles.errors import NeedlesError
-    from artificial_needles.evaluate import run_lm_eval
+    from artificial_needles.eval import run_lm_eval
 
     out = tmp_path / "out"
     results = run_lm_eval(
@@ -195,7 +195,7 @@ def test_run_lm_eval_api(tmp_path, tiny_model_dir, mdqa_dir):
 
 
 def test_eval_cli_needs_tasks(capsys):
-    from artificial_needles.cli import main
+    from artificial_needles.cli.main import main
 
     assert main(["eval", "--model", "hf", "--model_args", "pretrained=x"]) == 2
     assert "--tasks is required" in capsys.readouterr().err

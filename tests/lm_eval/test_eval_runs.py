@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from eval_data import write_flenqa, write_mdqa
 
-from artificial_needles.data import flenqa, mdqa
+from artificial_needles.eval import flenqa, mdqa
 
 
 @pytest.fixture(autouse=True)
@@ -37,7 +37,7 @@ def _saved(out: Path) -> dict:
 
 
 def test_chat_template_by_default_and_recorded(tmp_path, tiny_model_dir, mdqa_dir):
-    from artificial_needles.evaluate import run_lm_eval
+    from artificial_needles.eval import run_lm_eval
 
     args = f"pretrained={tiny_model_dir},max_length=2048,device=cpu"
     meta = {"mdqa_data": str(mdqa_dir)}
@@ -73,7 +73,7 @@ def test_chat_template_by_default_and_recorded(tmp_path, tiny_model_dir, mdqa_di
 
 
 def test_each_task_written_before_the_next_and_failures_kept(tmp_path, tiny_model_dir, mdqa_dir):
-    from artificial_needles.evaluate import run_lm_eval_each
+    from artificial_needles.eval import run_lm_eval_each
 
     out = tmp_path / "out"
     # max_length 700 fits the closed-book prompt, not the 20-document one
@@ -95,7 +95,7 @@ def test_each_task_written_before_the_next_and_failures_kept(tmp_path, tiny_mode
 
 
 def test_buckets_follow_the_requested_lengths_and_depths(tmp_path, tiny_model_dir):
-    from artificial_needles.evaluate import run_lm_eval
+    from artificial_needles.eval import run_lm_eval
 
     meta = {"max_seq_lengths": [700, 1000], "depth_buckets": 3, "num_samples": 1}
     res = run_lm_eval(
@@ -111,7 +111,7 @@ def test_buckets_follow_the_requested_lengths_and_depths(tmp_path, tiny_model_di
 
 
 def test_flenqa_group_reports_per_length_accuracy(tmp_path, tiny_model_dir):
-    from artificial_needles.evaluate import run_lm_eval
+    from artificial_needles.eval import run_lm_eval
 
     fq = write_flenqa(tmp_path / "f.jsonl", per_dataset=5)
     results = run_lm_eval(

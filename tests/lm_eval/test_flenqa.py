@@ -7,9 +7,9 @@ import json
 import pytest
 from eval_data import flenqa_records, write_flenqa
 
-from artificial_needles.data import flenqa
 from artificial_needles.errors import NeedlesError
-from artificial_needles.scoring import MISSING
+from artificial_needles.eval import flenqa
+from artificial_needles.eval.scoring import MISSING
 
 REC = {
     "assertion/question": "Is Anna taller than Bob?",
@@ -119,7 +119,7 @@ def test_hub_fallback_offline_says_how_to_point_at_a_file(monkeypatch):
 
 
 def test_scores_by_bucket():
-    from artificial_needles.scoring import score_flenqa
+    from artificial_needles.eval.scoring import score_flenqa
 
     doc = {"label": "false", "ctx_size": 500, "dispersion": "middle", "padding_type": "books"}
     right = score_flenqa(doc, "Step 1 ... so it is not true.")

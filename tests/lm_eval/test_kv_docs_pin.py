@@ -13,8 +13,8 @@ import json
 
 import pytest
 
-from artificial_needles.data.kv_eval import build_kv_docs
-from artificial_needles.tokens import load_tokenizer
+from artificial_needles.eval.kv_docs import build_kv_docs
+from artificial_needles.tokens.counter import load_tokenizer
 
 #: (task, lengths, depth_buckets, num_samples) -> sha256 of the docs as sorted-key JSON lines.
 PINS = {
@@ -82,7 +82,7 @@ def test_backend_path_steps_aside_when_truncating(tiny_tokenizer_dir):
 
 def test_caches_shared_by_tokenizer_identity(tiny_tokenizer_dir):
     """Loading the same tokenizer again reuses its number counts and fits; docs are unchanged."""
-    from artificial_needles.token_fast import calibration_cache, number_cache, tokenizer_key
+    from artificial_needles.tokens.cache import calibration_cache, number_cache, tokenizer_key
 
     a, b = load_tokenizer(str(tiny_tokenizer_dir)), load_tokenizer(str(tiny_tokenizer_dir))
     assert tokenizer_key(a) == tokenizer_key(b) is not None
@@ -96,7 +96,7 @@ def test_caches_shared_by_tokenizer_identity(tiny_tokenizer_dir):
 def test_disk_cache_is_exact(tmp_path, monkeypatch, tiny_tokenizer_dir):
     """Number counts and fits kept on disk give the same docs as a cold start, for both kinds
     of tokenizer; a corrupt cache file is ignored."""
-    from artificial_needles import token_fast
+    from artificial_needles.tokens import cache as token_fast
 
     monkeypatch.setenv(token_fast.CACHE_ENV, str(tmp_path / "cache"))
     for spec in (None, str(tiny_tokenizer_dir)):

@@ -44,8 +44,8 @@ def test_eval_run_prints_no_deprecation_warning_of_ours(tmp_path, tiny_model_dir
 def test_loading_tasks_warns_nothing(tmp_path):
     from lm_eval.tasks import TaskManager
 
-    from artificial_needles.lm_eval_compat import load_tasks, once_task_manager
-    from artificial_needles.paths import tasks_path
+    from artificial_needles.eval.lm_eval_compat import load_tasks, once_task_manager
+    from artificial_needles.eval.paths import tasks_path
 
     write_mdqa(tmp_path / "mdqa" / "nq-open-20_total_documents_gold_at_0.jsonl.gz", 2)
     meta = {"mdqa_data": str(tmp_path / "mdqa")}

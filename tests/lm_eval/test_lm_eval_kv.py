@@ -6,10 +6,10 @@ import math
 
 import pytest
 
-from artificial_needles.data.kv_eval import build_kv_docs, depth_starts
 from artificial_needles.errors import NeedlesError
-from artificial_needles.scoring import MISSING, score_kv
-from artificial_needles.tokens import load_tokenizer
+from artificial_needles.eval.kv_docs import build_kv_docs, depth_starts
+from artificial_needles.eval.scoring import MISSING, score_kv
+from artificial_needles.tokens.counter import load_tokenizer
 
 
 @pytest.fixture(scope="module")
@@ -143,8 +143,8 @@ def test_eval_docs_do_not_repeat_training_samples(counter, task):
     with seed s the first cell drew the gold (key, value) of training samples of seed s. Here:
     eval seeds 0-2 against training seeds 0-2, indices 0-99, same budget. Compared: the gold
     (key, value) pairs and the gold dictionary's line (as printed in the prompt)."""
-    from artificial_needles.data.kv_eval import cell_seed
-    from artificial_needles.generate import make_generator
+    from artificial_needles.eval.kv_docs import cell_seed
+    from artificial_needles.generators.build import make_generator
 
     def gold(prompt: str, name: int) -> str:
         return next(ln for ln in prompt.splitlines() if ln.startswith(f"Dictionary [{name}] "))

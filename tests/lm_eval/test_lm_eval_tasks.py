@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 from eval_data import flenqa_records, write_flenqa, write_mdqa
 
-from artificial_needles.data import flenqa, mdqa
-from artificial_needles.paths import tasks_path
+from artificial_needles.eval import flenqa, mdqa
+from artificial_needles.eval.paths import tasks_path
 
 TASKS_DIR = Path(__file__).parents[2] / "lm_eval_tasks"
 LM_EVAL = str(Path(sys.executable).with_name("lm_eval"))
@@ -54,7 +54,7 @@ def test_task_manager_finds_exactly_our_names():
 
 def test_every_yaml_parses_and_has_a_version():
     """lm-eval skips a YAML that fails to parse without a word: parse each one here."""
-    from artificial_needles.lm_eval_compat import load_task_yaml as load_yaml_config
+    from artificial_needles.eval.lm_eval_compat import load_task_yaml as load_yaml_config
 
     files = sorted(TASKS_DIR.rglob("*.yaml"))
     assert len(files) == len(ALL_NAMES)
@@ -72,7 +72,7 @@ def test_every_yaml_parses_and_has_a_version():
 
 
 def test_generation_budgets_follow_the_spec():
-    from artificial_needles.lm_eval_compat import load_task_yaml as load_yaml_config
+    from artificial_needles.eval.lm_eval_compat import load_task_yaml as load_yaml_config
 
     def budget(name: str) -> int:
         path = next(TASKS_DIR.rglob(f"{name}.yaml"))
@@ -94,7 +94,7 @@ def test_generate_config_matches_committed_files(tmp_path):
 
 def test_yaml_declares_only_the_fixed_metrics():
     """Per-bucket metrics follow the run (registered at load time); the YAML lists the rest."""
-    from artificial_needles.lm_eval_compat import load_task_yaml as load_yaml_config
+    from artificial_needles.eval.lm_eval_compat import load_task_yaml as load_yaml_config
 
     kv = load_yaml_config(str(TASKS_DIR / "kv_retrieval" / "kv_retrieval_simple.yaml"))
     assert {m["metric"] for m in kv["metric_list"]} == {"acc", "value_acc", "dict_acc", "key_acc"}

@@ -7,8 +7,8 @@ import json
 import pytest
 from eval_data import mdqa_record, write_mdqa
 
-from artificial_needles.data import mdqa
 from artificial_needles.errors import NeedlesError
+from artificial_needles.eval import mdqa
 
 EXPECTED_PROMPT = (
     "Write a high-quality answer for the given question using only the provided search results "

@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from artificial_needles.scoring import (
+from artificial_needles.eval.scoring import (
     MISSING,
     best_subspan_em,
     bucket_mean,

@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from artificial_needles.cli import main
-from artificial_needles.configs_cli import list_configs
+from artificial_needles.cli.configs import list_configs
+from artificial_needles.cli.main import main
 
 CONFIGS = Path(__file__).resolve().parents[2] / "configs" / "axolotl"
 SHIPPED = sorted(p.stem for p in CONFIGS.glob("*.yml"))

@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from artificial_needles.cli import main
+from artificial_needles.cli.main import main
 from artificial_needles.testing import CHAT_TEMPLATES, OFFLINE_ENV, build_tokenizer
 
 SMOKE = Path(__file__).resolve().parents[2] / "configs" / "axolotl" / "tiny-cpu-smoke.yml"

@@ -58,7 +58,7 @@ def test_wheel_contents(our_wheel):
         .read("artificial_needles-0.1.0.dist-info/entry_points.txt")
         .decode()
     )
-    assert "artificial-needles = artificial_needles.cli:main" in entry_points
+    assert "artificial-needles = artificial_needles.cli.main:main" in entry_points
     assert "needles-generate = artificial_needles.axolotl.cli:generate" in entry_points
 
 

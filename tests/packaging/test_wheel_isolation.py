@@ -26,7 +26,7 @@ def _check_ours(seen: dict, target: Path) -> None:
     assert seen["plugin"] == "artificial_needles.axolotl.plugin.NeedlesPlugin"
     assert Path(seen["plugin_file"]).parent == ours / "axolotl"
     assert seen["is_plugin"] is True
-    printed = run_python(target, "-m", "artificial_needles.cli", "tasks-path").strip()
+    printed = run_python(target, "-m", "artificial_needles.cli.main", "tasks-path").strip()
     assert Path(printed) == (ours / "lm_eval_tasks").resolve()
 
 

@@ -35,7 +35,7 @@ SOURCES = [
 PROBE = r"""
 import importlib.util, json, sys
 import artificial_needles
-from artificial_needles.paths import tasks_path
+from artificial_needles.eval.paths import tasks_path
 from lm_eval.tasks import TaskManager
 from artificial_needles.axolotl import NeedlesPlugin
 from axolotl.integrations.base import BasePlugin

@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from artificial_needles.cli import main
+from artificial_needles.cli.main import main
 from artificial_needles.report import build_report
 
 FIX = Path(__file__).parent / "fixtures"

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from artificial_needles.cli import main
+from artificial_needles.cli.main import main
 from artificial_needles.errors import NeedlesError
 from artificial_needles.report import build_report
 

@@ -16,9 +16,9 @@ import numpy as np
 import pytest
 from eval_data import write_flenqa, write_mdqa
 
-from artificial_needles.cli import main
-from artificial_needles.data import flenqa, mdqa
-from artificial_needles.paths import tasks_path
+from artificial_needles.cli.main import main
+from artificial_needles.eval import flenqa, mdqa
+from artificial_needles.eval.paths import tasks_path
 
 LM_EVAL = str(Path(sys.executable).with_name("lm_eval"))
 TASKS = ["mdqa_10docs", "mdqa_closedbook", "flenqa_pir", "kv_retrieval_simple"]

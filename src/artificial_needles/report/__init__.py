@@ -3,7 +3,7 @@
 ``build_report(runs, labels=None, baseline=None)`` reads lm-eval output directories, results
 JSON files or Axolotl output_dirs and returns a :class:`Report` that renders to Markdown, HTML
 and JSON and saves to a directory (``Report.save``). The command line is
-``artificial-needles report`` (:mod:`artificial_needles.report.command`). JSON schema:
+``artificial-needles report`` (:mod:`artificial_needles.cli.report`). JSON schema:
 docs/report.md.
 """
 

@@ -1,18 +1,32 @@
-"""Synthetic retrieval task generators; each task module registers one generator.
+"""Deprecated package (until 0.3): the generators moved to :mod:`artificial_needles.generators`.
 
-Module map (a plugin author needs only :mod:`~artificial_needles.tasks.generator`, and imports
-its names from ``artificial_needles`` itself):
-
-- :mod:`~artificial_needles.tasks.generator`: :class:`KVGenerator`, the base class (what a task
-  defines, and the sample loop);
-- :mod:`~artificial_needles.tasks.config`: :class:`KVConfig`, the shared pydantic parameters;
-- :mod:`~artificial_needles.tasks.sample`: :class:`Sample`, :class:`Gold`, :class:`DictBlock`
-  and the metadata keys of a sample;
-- :mod:`~artificial_needles.tasks.draw`: number and gold-position draws;
-- :mod:`~artificial_needles.tasks.distractors`: drawing distractor dictionaries, the fill;
-- :mod:`~artificial_needles.tasks.budget`: token estimate, calibration, feasibility check, line
-  counts after a dictionary is added or dropped;
-- :mod:`~artificial_needles.tasks.parse`: parsing a prompt back, and the shared checks;
-- :mod:`~artificial_needles.tasks.simple_kv`, :mod:`~artificial_needles.tasks.multi_subkey_kv`:
-  the built-in tasks.
+``artificial_needles.tasks.X`` is the module ``artificial_needles.generators.X`` under its old
+name (``tasks.generator`` is ``generators.base``), so existing imports keep working.
 """
+
+import sys
+import warnings
+from importlib import import_module
+
+warnings.warn(
+    f"{__name__} is deprecated: import from artificial_needles.generators (or artificial_needles)",
+    DeprecationWarning,
+    stacklevel=2,
+)
+_NEW = {"generator": "base"}
+for _old in (
+    "generator",
+    "budget",
+    "config",
+    "distractors",
+    "draw",
+    "exact_count",
+    "multi_subkey_kv",
+    "pair_batch",
+    "parse",
+    "sample",
+    "simple_kv",
+):
+    sys.modules[f"{__name__}.{_old}"] = import_module(
+        f"artificial_needles.generators.{_NEW.get(_old, _old)}"
+    )
