@@ -107,7 +107,13 @@ def open_session(
         raise NeedlesError(f"--model {model} needs --model_args pretrained=PATH_OR_HUB_NAME")
     if args_dict.get("pretrained"):
         check_model_path(str(args_dict["pretrained"]))
-    check_tasks(tasks, metadata, model_args=args_dict, include_path=include_path)
+    check_tasks(
+        tasks,
+        metadata,
+        model_args=args_dict,
+        include_path=include_path,
+        limit=evaluate_kwargs.get("limit"),
+    )
     extra = {
         "batch_size": evaluate_kwargs.get("batch_size", 1),
         "max_batch_size": evaluate_kwargs.get("max_batch_size"),
