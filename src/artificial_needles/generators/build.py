@@ -23,6 +23,7 @@ from typing import Any
 
 from artificial_needles.errors import NeedlesError
 from artificial_needles.generators.base import KVGenerator
+from artificial_needles.generators.draw import depth_indices
 from artificial_needles.generators.options import build_config
 from artificial_needles.generators.records import (
     RecordFormat,
@@ -84,8 +85,10 @@ class Summary:
     def add(self, meta: dict[str, Any]) -> None:
         self.tokens.append(meta["num_tokens"])
         self.positions[meta["gold_position"]] += 1
-        depth = (meta["gold_position"] - 1) / max(1, meta["num_dicts"])
-        self.depths[min(9, int(depth * 10))] += 1
+        index, n = meta["gold_position"] - 1, max(1, meta["num_dicts"])
+        for decile in range(10):  # every decile the gold dictionary is at (see depth_indices)
+            if index in depth_indices(decile / 10, (decile + 1) / 10, n):
+                self.depths[decile] += 1
 
     def render(self) -> str:
         n = len(self.tokens)
@@ -96,7 +99,8 @@ class Summary:
             f"samples: {n}",
             f"tokens: min {min(self.tokens)}  mean {mean:.1f}  max {max(self.tokens)}  "
             f"budget {self.budget}  (mean fill {100 * mean / self.budget:.1f}%)",
-            "gold depth (decile of the dictionary list):",
+            "gold depth (deciles of the dictionary list; a dictionary spanning two deciles "
+            "counts in both, as --gold-depth selects it):",
         ]
         top = max(self.depths.values())
         for b in range(10):
