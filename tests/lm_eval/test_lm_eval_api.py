@@ -33,12 +33,17 @@ def test_eval_run_prints_no_deprecation_warning_of_ours(tmp_path, tiny_model_dir
     args += ["--device", "cpu", "--tasks", "mdqa_20docs_pos10", "--limit", "1"]
     args += ["--metadata", json.dumps({"mdqa_data": str(tmp_path / "mdqa")})]
     args += ["--gen_kwargs", "max_gen_toks=2", "--output_path", str(tmp_path / "out")]
-    proc = subprocess.run([CLI, "eval", *args], capture_output=True, text=True, env=env)
+    work = tmp_path / "work"  # not inside a git repository
+    work.mkdir()
+    proc = subprocess.run(
+        [CLI, "eval", *args], capture_output=True, text=True, env=env, cwd=work
+    )
     assert proc.returncode == 0, proc.stderr[-3000:]
     log = proc.stdout + proc.stderr
     assert "mdqa_20docs_pos10" in proc.stdout  # the run happened and printed its table
     ours = [line for line in log.splitlines() if OURS.search(line)]
     assert ours == [], f"lm-eval {version('lm-eval')}: " + "\n".join(ours)
+    assert "not a git repository" not in log
 
 
 def test_loading_tasks_warns_nothing(tmp_path):

@@ -8,7 +8,12 @@ import sys
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from artificial_needles.cli.util import VersionAction, positive_int, run_guarded
+from artificial_needles.cli.util import (
+    VersionAction,
+    positive_int,
+    quiet_library_logs,
+    run_guarded,
+)
 from artificial_needles.errors import NeedlesError
 
 
@@ -231,6 +236,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if extra and args.command != "eval":
         parser.error(f"unrecognized arguments: {' '.join(extra)}")
     args.extra = extra
+    quiet_library_logs()
     return run_guarded(lambda: int(args.func(args) or 0))
 
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import logging
 import signal
 import sys
 import threading
@@ -59,6 +60,18 @@ class VersionAction(argparse.Action):
     def __call__(self, parser: argparse.ArgumentParser, *args: Any, **kwargs: Any) -> None:
         print(f"{PROG} {package_version()}")
         parser.exit()
+
+
+#: Loggers whose import-time warnings tell a user of our commands nothing they can act on: with
+#: the axolotl extra, loading transformers imports torchao, which warns that its GPU kernels do
+#: not load, and torch then warns (``torch.utils._pytree``) about torchao's enums.
+QUIET_LOGGERS = ("torchao", "torch.utils._pytree")
+
+
+def quiet_library_logs() -> None:
+    """Show only errors from :data:`QUIET_LOGGERS` (call before transformers is imported)."""
+    for name in QUIET_LOGGERS:
+        logging.getLogger(name).setLevel(logging.ERROR)
 
 
 class Terminated(BaseException):

@@ -19,6 +19,10 @@ Everything else talks to lm-eval through its public API (``simple_evaluate``,
 * :func:`group_yaml_tasks` - the member list of a group YAML (lm-eval's index stores -1 there).
 * :func:`index_entry` - kind, YAML path and tag members of a name in ``TaskManager.task_index``
   (0.4.11/0.4.12 store dicts, 0.4.13 ``Entry`` dataclasses with a ``Kind`` enum).
+* :func:`quiet_git_probe` - lm-eval records the git commit of the working directory with
+  ``git describe``, whose "fatal: not a git repository" reaches the terminal outside a
+  repository; ``lm_eval.evaluator.get_git_commit_hash`` is replaced by the same probe with git's
+  stderr silenced.
 * :func:`load_task_yaml` - a task YAML with its includes merged (``lm_eval.utils.load_yaml_config``
   up to 0.4.12, ``lm_eval.tasks._yaml_loader.load_yaml`` from 0.4.13).
 
@@ -196,3 +200,27 @@ def group_yaml_tasks(yaml_path: str) -> list[Any]:
     config = load_task_yaml(yaml_path, functions=False)
     tasks = config.get("task") or []
     return list(tasks) if isinstance(tasks, list) else [tasks]
+
+
+def _git_commit_hash() -> str | None:
+    """lm-eval's ``get_git_commit_hash`` without git's complaint on stderr."""
+    import os
+    import subprocess
+
+    try:
+        out = subprocess.check_output(
+            ["git", "describe", "--always"], stderr=subprocess.DEVNULL
+        )
+        return out.strip().decode()
+    except (subprocess.CalledProcessError, FileNotFoundError):
+        from lm_eval.loggers.utils import get_commit_from_path
+
+        return get_commit_from_path(os.getcwd())
+
+
+def quiet_git_probe() -> None:
+    """Make ``simple_evaluate`` record the git commit (as before) without git's stderr."""
+    from lm_eval import evaluator
+
+    if hasattr(evaluator, "get_git_commit_hash"):
+        evaluator.get_git_commit_hash = _git_commit_hash

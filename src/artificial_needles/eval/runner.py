@@ -159,7 +159,11 @@ def run_session(
     from lm_eval.utils import simple_parse_args_string
 
     from artificial_needles.eval.lengths import check_prompt_lengths
-    from artificial_needles.eval.lm_eval_compat import load_tasks, once_task_manager
+    from artificial_needles.eval.lm_eval_compat import (
+        load_tasks,
+        once_task_manager,
+        quiet_git_probe,
+    )
 
     kwargs = {**evaluate_kwargs, "apply_chat_template": s.chat}
     task_manager = once_task_manager(TaskManager)(include_path=s.paths, metadata=dict(s.meta))
@@ -189,6 +193,7 @@ def run_session(
                     "the task's lengths (e.g. --metadata max_seq_lengths) or max_gen_toks, "
                     "or pass --no_check_lengths to run anyway"
                 )
+    quiet_git_probe()
     tracker = EvaluationTracker(output_path=output_path, **(tracker_args or {}))
     results = lm_eval.simple_evaluate(
         model=s.lm,
