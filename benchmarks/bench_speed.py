@@ -12,7 +12,7 @@ fast Hugging Face tokenizer built from the SentencePiece model embedded in ``mis
 (same pieces and counts on our prompts), or ``--tokenizer DIR``. CPU times are
 ``time.process_time`` of this process (tokenizer threads included) or the rusage of a child, so
 other load on the machine moves them little; ratios are medians of interleaved repeats.
-"Fresh" builds drop the in-process caches (``token_fast.clear_caches``) but keep the on-disk
+"Fresh" builds drop the in-process caches (``tokens.cache.clear_caches``) but keep the on-disk
 cache of number counts and fits (``~/.cache/artificial-needles``), as a second run of a user
 would; ``ARTIFICIAL_NEEDLES_CACHE=off`` measures cold starts.
 
@@ -47,7 +47,7 @@ Profile findings (cProfile and ``-X importtime``, 2-core machine, before the spe
   tokenizer time. 5 docs per bucket paid that per 5 docs (43x tokenize-once at 4096). Now one
   generator per (task, tokenizer) is calibrated once per process and re-pointed at each cell
   (``data/kv_eval.py``), number counts and fits are cached per tokenizer
-  (``token_fast.py``), and a fast HF tokenizer counts through its Rust backend
+  (``tokens/cache.py``), and a fast HF tokenizer counts through its Rust backend
   (``encode_batch_fast``; checked against the tokenizer's call at load). The set-up left per
   process (~50-70 ms: counting 10,000 numbers, calibrating) is kept on disk per tokenizer
   content hash, so a later process starts with it.

@@ -16,7 +16,7 @@ from typing import Any
 
 from pydantic import Field, model_validator
 
-from artificial_needles import Gold, KVConfig, KVGenerator, digits_number, hookimpl
+from artificial_needles import Gold, KVConfig, KVTask, digits_number, hookimpl
 
 QUESTION = (
     "Above is a list of dictionaries such that each key is an integer and each value is a "
@@ -44,7 +44,7 @@ class LetterKVConfig(KVConfig):
         return self
 
 
-class LetterKVGenerator(KVGenerator):
+class LetterKV(KVTask):
     name = "letter-kv"
     config_cls = LetterKVConfig
     description = "Dictionary KV retrieval, integer keys and letter-code values (example plugin)"
@@ -128,4 +128,4 @@ class LetterKVGenerator(KVGenerator):
 
 @hookimpl
 def register_generators(register: Callable[[type], None]) -> None:
-    register(LetterKVGenerator)
+    register(LetterKV)

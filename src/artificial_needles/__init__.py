@@ -7,10 +7,12 @@ integrations live in ``artificial_needles.lm_eval_tasks`` and ``artificial_needl
 The plugin-facing API is importable from here (loaded on first use, so ``import
 artificial_needles`` stays cheap)::
 
-    from artificial_needles import Gold, KVConfig, KVGenerator, hookimpl
+    from artificial_needles import Gold, KVConfig, KVTask, hookimpl
 
-A plugin subclasses :class:`KVGenerator` (and :class:`KVConfig` for extra parameters) and
-registers the class in a ``register_generators`` function marked with :data:`hookimpl`.
+A plugin subclasses :class:`KVTask` (and :class:`KVConfig` for extra parameters) and registers
+the class in a ``register_generators`` function marked with :data:`hookimpl`
+(:mod:`artificial_needles.generators.task` says which methods to define). ``KVGenerator`` is
+the deprecated name of :class:`KVTask`.
 """
 
 from __future__ import annotations
@@ -24,7 +26,10 @@ __version__ = "0.1.0"
 #: Public name -> module that defines it (imported on first attribute access).
 _LAZY = {
     "hookimpl": "artificial_needles.plugins.hookspecs",
-    "KVGenerator": "artificial_needles.generators.base",
+    "KVTask": "artificial_needles.generators.task",
+    "KVGenerator": "artificial_needles.generators.task",
+    "Generator": "artificial_needles.generators.builder",
+    "LineCosts": "artificial_needles.generators.budget",
     "KVConfig": "artificial_needles.generators.config",
     "IntRange": "artificial_needles.generators.config",
     "Sample": "artificial_needles.generators.sample",
@@ -49,7 +54,10 @@ __all__ = [
     "Gold",
     "IntRange",
     "KVConfig",
+    "Generator",
     "KVGenerator",
+    "KVTask",
+    "LineCosts",
     "NeedlesError",
     "ParamSpec",
     "Sample",
@@ -70,13 +78,15 @@ __all__ = [
 
 TYPE_CHECKING = False  # without importing typing (it costs more than this package)
 if TYPE_CHECKING:  # static tools see the real names
-    from artificial_needles.generators.base import KVGenerator
+    from artificial_needles.generators.budget import LineCosts
     from artificial_needles.generators.build import make_generator
+    from artificial_needles.generators.builder import Generator
     from artificial_needles.generators.config import IntRange, KVConfig
     from artificial_needles.generators.draw import digits_number, draw_int, number_drawer
     from artificial_needles.generators.options import ParamSpec, build_config, generator_params
     from artificial_needles.generators.parse import parse_dictionaries
     from artificial_needles.generators.sample import DictBlock, Gold, Sample
+    from artificial_needles.generators.task import KVGenerator, KVTask
     from artificial_needles.plugins.hookspecs import hookimpl
     from artificial_needles.plugins.manager import get_generator, get_generators
     from artificial_needles.tokens.counter import TokenCounter, load_tokenizer

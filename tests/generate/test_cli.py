@@ -263,16 +263,18 @@ def test_failed_run_keeps_previous_file(tmp_path, monkeypatch):
     """A generation that fails half-way leaves the old file untouched and no temp file."""
     out = tmp_path / "keep.jsonl"
     out.write_text("previous\n")
-    from artificial_needles.generators.simple_kv import SimpleKVGenerator
+    from artificial_needles.generators.simple_kv import SimpleKVTask
 
-    real = SimpleKVGenerator._draft  # each sample starts here (sample() and iter_samples())
+    real = SimpleKVTask.answer  # called once per sample, never by the set-up
+    calls = []
 
-    def flaky(self, index):
-        if index == 3:
+    def flaky(self, gold, name):
+        calls.append(name)
+        if len(calls) == 4:
             raise RuntimeError("disk on fire")
-        return real(self, index)
+        return real(self, gold, name)
 
-    monkeypatch.setattr(SimpleKVGenerator, "_draft", flaky)
+    monkeypatch.setattr(SimpleKVTask, "answer", flaky)
     with pytest.raises(RuntimeError):
         main(
             [

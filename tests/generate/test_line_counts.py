@@ -37,7 +37,7 @@ def test_line_counts_are_exact(task, kind, tiny_tokenizer_dir):
         else hf_counter(tiny_tokenizer_dir, chat)
     )
     gen = make_generator(task, overrides={"max_tokens": 6000, "num_samples": 12}, tokenizer=counter)
-    assert gen._line_additive(), f"{kind}: the line check should hold for this tokenizer"
+    assert gen.costs.line_additive(), f"{kind}: the line check should hold for this tokenizer"
     samples = list(gen.iter_samples())
     assert [s.meta["num_tokens"] for s in samples] == counter.count_many(
         [s.prompt for s in samples]
@@ -63,7 +63,7 @@ def test_not_additive_tokenizer_recounts_exactly():
     gen = make_generator(
         "simple-kv", overrides={"max_tokens": 16384, "num_samples": 4}, tokenizer=counter
     )
-    assert not gen._line_additive()
+    assert not gen.costs.line_additive()
     samples = list(gen.iter_samples())
     assert [s.meta["num_tokens"] for s in samples] == counter.count_many(
         [s.prompt for s in samples]
@@ -80,7 +80,7 @@ def test_first_counts_are_batched_and_samples_unchanged(monkeypatch):
     gen = make_generator(
         "simple-kv", overrides={"max_tokens": 3000, "num_samples": 40}, tokenizer=counter
     )
-    gen._line_additive()  # its probe counts pairs of prompts: done before recording
+    gen.costs.line_additive()  # its probe counts pairs of prompts: done before recording
     calls: list[int] = []
     real = RecordingCounter.count_many
 
@@ -93,14 +93,16 @@ def test_first_counts_are_batched_and_samples_unchanged(monkeypatch):
     assert [n for n in calls if n > 1] == [16, 16, 8]  # others: skeletons, recounts
     assert batched == [gen.sample(i) for i in range(40)]
 
-    real_draft = type(gen)._draft
+    real_gold = type(gen.task).make_gold  # drawn once per sample, first thing
+    golds: list[int] = []
 
-    def draft(self, index):
-        if index == 19:
+    def make_gold(self, rng):
+        golds.append(1)
+        if len(golds) == 20:
             raise RuntimeError("draft 19 failed")
-        return real_draft(self, index)
+        return real_gold(self, rng)
 
-    monkeypatch.setattr(type(gen), "_draft", draft)
+    monkeypatch.setattr(type(gen.task), "make_gold", make_gold)
     seen = []
     with pytest.raises(RuntimeError, match="draft 19"):
         for s in gen.iter_samples():

@@ -21,7 +21,7 @@ import pytest
 
 from artificial_needles.errors import NeedlesError
 from artificial_needles.generators.build import make_generator
-from artificial_needles.generators.simple_kv import SimpleKVGenerator
+from artificial_needles.generators.simple_kv import SimpleKVTask
 from artificial_needles.plugins import manager as plugins
 from artificial_needles.plugins.hookspecs import hookimpl
 
@@ -182,7 +182,7 @@ def test_example_module_registered_in_process():
 
 
 def test_duplicate_generator_name_names_both_providers():
-    class Clash(SimpleKVGenerator):
+    class Clash(SimpleKVTask):
         description = "same name as the built-in"
 
     class Plugin:
@@ -200,7 +200,7 @@ def test_duplicate_generator_name_names_both_providers():
     assert set(plugins.get_generators()) == BUILTIN
 
 
-@pytest.mark.parametrize("thing", [int, "letter-kv", SimpleKVGenerator.presets])
+@pytest.mark.parametrize("thing", [int, "letter-kv", SimpleKVTask.presets])
 def test_registering_a_non_generator_fails(thing):
     class Plugin:
         __name__ = "WrongPlugin"
@@ -210,7 +210,7 @@ def test_registering_a_non_generator_fails(thing):
             register(thing)
 
     with registered(Plugin(), "wrong"):
-        with pytest.raises(NeedlesError, match=r"plugin 'wrong' registered .*not a KVGenerator"):
+        with pytest.raises(NeedlesError, match=r"plugin 'wrong' registered .*not a KVTask"):
             plugins.get_generators()
 
 

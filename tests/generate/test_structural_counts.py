@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 
 from artificial_needles.generators.build import make_generator
 from artificial_needles.tokens.counter import load_tokenizer
-from artificial_needles.tokens.digit_barrier import COUNT_ENV, digit_barrier
+from artificial_needles.tokens.digit_barrier import COUNT_ENV
 
 LONG = 3_000  # characters: longer than every short string counted for a shape or the question
 
@@ -61,7 +61,7 @@ def test_structural_counts_are_the_tokenizers(
         return hf_counter(tiny_tokenizer_dir, chat)
 
     counter = factory()
-    assert digit_barrier(counter)
+    assert counter.digit_barrier()
     gen = make_generator(task, overrides=overrides, tokenizer=counter, preset=preset)
     assert gen.exact_counts(), f"{kind}: the structure should count this tokenizer exactly"
     if isinstance(counter, RecordingCounter):
@@ -161,14 +161,14 @@ def test_tokenizers_that_join_digits_are_tokenized(tmp_path):
 
 def test_a_count_the_structure_cannot_predict_is_tokenized():
     counter = OffByOneCounter()
-    assert digit_barrier(counter)  # the vocabulary says barrier; the probe prompts say no
+    assert counter.digit_barrier()  # the vocabulary says barrier; the probe prompts say no
     _assert_tokenized_exactly(counter, {"num_samples": 6, "max_tokens": 4000})
 
 
 def test_tokenize_env_turns_structural_counts_off(monkeypatch):
     monkeypatch.setenv(COUNT_ENV, "tokenize")
     counter = RecordingCounter()
-    assert not digit_barrier(counter)
+    assert not counter.digit_barrier()
     gen = make_generator("simple-kv", overrides={"num_samples": 4}, tokenizer=counter,
                          preset="paper-mistral")  # fmt: skip
     assert not gen.exact_counts()
@@ -178,9 +178,10 @@ def test_tokenize_env_turns_structural_counts_off(monkeypatch):
 
 
 def test_a_task_that_renders_its_own_lines_must_declare_their_shape():
-    from artificial_needles.generators.simple_kv import SimpleKVConfig, SimpleKVGenerator
+    from artificial_needles.generators.builder import Generator
+    from artificial_needles.generators.simple_kv import SimpleKVConfig, SimpleKVTask
 
-    class QuotedKeys(SimpleKVGenerator):
+    class QuotedKeys(SimpleKVTask):
         def render_dict(self, pairs):
             return json.dumps({str(k): v for k, v in dict(pairs).items()})
 
@@ -190,8 +191,8 @@ def test_a_task_that_renders_its_own_lines_must_declare_their_shape():
 
     config = SimpleKVConfig(num_samples=5, max_tokens=2000)
     counter = load_tokenizer(None)
-    assert not QuotedKeys(config, counter).exact_counts()
-    shaped = QuotedKeysShaped(config, counter)
+    assert not Generator(QuotedKeys(config), counter).exact_counts()
+    shaped = Generator(QuotedKeysShaped(config), counter)
     assert shaped.exact_counts()
     samples = list(shaped.iter_samples())
     assert '{"' in samples[0].prompt  # its own rendering, counted from its structure

@@ -82,15 +82,12 @@ def test_backend_path_steps_aside_when_truncating(tiny_tokenizer_dir):
 
 def test_caches_shared_by_tokenizer_identity(tiny_tokenizer_dir):
     """Loading the same tokenizer again reuses its number counts and fits; docs are unchanged."""
-    from artificial_needles.tokens.cache import calibration_cache, number_cache, tokenizer_key
-
     a, b = load_tokenizer(str(tiny_tokenizer_dir)), load_tokenizer(str(tiny_tokenizer_dir))
-    assert tokenizer_key(a) == tokenizer_key(b) is not None
+    assert a.identity() == b.identity() is not None
     first = build_kv_docs("simple-kv", a, (512,), 2, 2)
-    assert number_cache(b) is number_cache(a) and number_cache(a)
-    assert calibration_cache(b) is calibration_cache(a) and calibration_cache(a)
+    assert b.caches is a.caches and a.caches.numbers and a.caches.fits and a.caches.verdicts
     assert build_kv_docs("simple-kv", b, (512,), 2, 2) == first
-    assert tokenizer_key(load_tokenizer(None)) != tokenizer_key(a)
+    assert load_tokenizer(None).identity() != a.identity()
 
 
 def test_disk_cache_is_exact(tmp_path, monkeypatch, tiny_tokenizer_dir):
@@ -107,7 +104,8 @@ def test_disk_cache_is_exact(tmp_path, monkeypatch, tiny_tokenizer_dir):
         assert files
         warm = build_kv_docs("multi-subkey-kv", load_tokenizer(spec), (700,), 2, 2)
         assert warm == cold
-    for bad in ("{not json", '{"format": 2, "numbers": [["7"], [3]], "calibration": {}}'):
+    bad_numbers = {"format": token_fast.FORMAT, "numbers": [["7"], [3]], "number_ranges": []}
+    for bad in ("{not json", json.dumps(bad_numbers), '{"format": 2, "numbers": [[7], [3]]}'):
         for f in files:
             f.write_text(bad)
         token_fast.clear_caches()

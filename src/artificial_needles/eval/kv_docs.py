@@ -32,7 +32,6 @@ the generator's set-up (token-cost calibration, number counts) depends on, so on
 
 from __future__ import annotations
 
-import copy
 import weakref
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
@@ -42,7 +41,7 @@ from artificial_needles.seeding import sample_seed
 from artificial_needles.tokens.counter import TokenCounter
 
 if TYPE_CHECKING:
-    from artificial_needles.generators.base import KVGenerator
+    from artificial_needles.generators.builder import Generator
 
 DEFAULT_LENGTHS = (4096,)
 #: Most depth buckets (their names are whole percents, which must stay distinct).
@@ -99,7 +98,7 @@ def build_kv_docs(
 
 
 #: Calibrated generators per tokenizer (dropped with the counter), by task and overrides.
-_GENERATORS: weakref.WeakKeyDictionary[TokenCounter, dict[tuple[str, str], KVGenerator]] = (
+_GENERATORS: weakref.WeakKeyDictionary[TokenCounter, dict[tuple[str, str], Generator]] = (
     weakref.WeakKeyDictionary()
 )
 
@@ -109,10 +108,10 @@ def cell_generator(
     counter: TokenCounter,
     values: dict[str, Any],
     overrides: dict[str, Any] | None = None,
-) -> KVGenerator:
+) -> Generator:
     """A generator of ``task`` with config ``values``, sharing the set-up of the first one made
-    for the same tokenizer and ``overrides``: a shallow copy with the cell's config (seed, depth
-    and length never enter the calibration or the number counts), checked for feasibility."""
+    for the same tokenizer and ``overrides`` (seed, depth and length never enter the
+    calibration or the number counts), checked for feasibility."""
     from artificial_needles.generators.build import build_config, make_generator
 
     per_counter = _GENERATORS.setdefault(counter, {})
@@ -123,10 +122,7 @@ def cell_generator(
             task, overrides=values, tokenizer=counter, domain="eval"
         )
         return gen
-    gen = copy.copy(first)
-    gen.cfg = build_config(task, None, values)
-    gen._check_feasible()
-    return gen
+    return first.with_config(build_config(task, None, values))
 
 
 def _doc(prompt: str, answer: str, meta: dict[str, Any], length: int, depth: int):

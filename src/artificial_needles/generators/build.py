@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from artificial_needles.errors import NeedlesError
-from artificial_needles.generators.base import KVGenerator
+from artificial_needles.generators.builder import Generator
 from artificial_needles.generators.draw import depth_indices
 from artificial_needles.generators.options import build_config
 from artificial_needles.generators.records import (
@@ -44,7 +44,7 @@ def make_generator(
     chat_template: bool = False,
     fmt: RecordFormat = "mistral",
     domain: str = "train",
-) -> KVGenerator:
+) -> Generator:
     """A ready generator; ``tokenizer`` is a counter or a name for :func:`load_tokenizer`.
     With ``chat_template``, prompts are sized inside the conversation of record format ``fmt``
     (its system turn included); a counter passed in keeps its own ``system``. ``domain``
@@ -56,10 +56,10 @@ def make_generator(
         if isinstance(tokenizer, TokenCounter)
         else load_tokenizer(tokenizer, chat_template=chat_template, system=system_prompt(fmt))
     )
-    return get_generator(task)(cfg, counter, preset=preset, domain=domain)
+    return Generator(get_generator(task)(cfg, domain=domain), counter, preset=preset)
 
 
-def to_dataset(generator: KVGenerator, fmt: RecordFormat = "mistral") -> Any:
+def to_dataset(generator: Generator, fmt: RecordFormat = "mistral") -> Any:
     """All samples of ``generator`` as a ``datasets.Dataset`` of chat records."""
     import datasets
 
@@ -115,7 +115,7 @@ class Summary:
 # Workers are forked on Linux: they inherit the generator built (and calibrated, its tokenizer
 # loaded) by the parent, so a worker costs a fork instead of importing transformers and loading
 # the tokenizer again. Elsewhere (no safe fork) they are spawned and build their own generator.
-_worker_gen: KVGenerator | None = None
+_worker_gen: Generator | None = None
 _worker_fmt: RecordFormat = "mistral"
 #: Samples per task sent to a worker (fewer when the run is small, to keep every worker busy).
 POOL_CHUNK = 64
@@ -162,7 +162,7 @@ def _tokenizers_single_threaded() -> Iterator[None]:
 
 
 def _pool_lines(
-    gen: KVGenerator,
+    gen: Generator,
     spec: dict[str, Any],
     fmt: RecordFormat,
     num_samples: int,

@@ -23,10 +23,10 @@ from typing import Any
 from pydantic import Field, model_validator
 
 from artificial_needles.errors import NeedlesError
-from artificial_needles.generators.base import KVGenerator
 from artificial_needles.generators.config import IntRange, KVConfig
 from artificial_needles.generators.draw import draw_int, number_drawer
 from artificial_needles.generators.sample import Gold
+from artificial_needles.generators.task import KVTask
 from artificial_needles.generators.templates import MULTI_ANSWER, MULTI_QUESTION, MULTI_TEMPLATE
 from artificial_needles.seeding import DOMAIN_CLASSES, check_domain, class_drawer, class_lookup
 
@@ -65,7 +65,7 @@ class MultiSubkeyKVConfig(KVConfig):
         return self
 
 
-class MultiSubkeyKVGenerator(KVGenerator):
+class MultiSubkeyKVTask(KVTask):
     name = "multi-subkey-kv"
     config_cls = MultiSubkeyKVConfig
     description = "Multi-subkey dictionary key-value retrieval (tuple keys, partial overlaps)"
@@ -87,7 +87,7 @@ class MultiSubkeyKVGenerator(KVGenerator):
 
     cfg: MultiSubkeyKVConfig
 
-    def __init__(self, config: KVConfig, *args: Any, domain: str = "train", **kwargs: Any) -> None:
+    def __init__(self, config: KVConfig, domain: str = "train") -> None:
         # A tuple key's class is the XOR of its subkeys' classes (artificial_needles.seeding):
         # the last fresh subkey of every key is mapped so that the key is in the domain's class,
         # and in evaluation domains the values are mapped into theirs.
@@ -98,7 +98,7 @@ class MultiSubkeyKVGenerator(KVGenerator):
             "key": number_drawer(config.key_digits),
             "value": class_drawer(number_drawer(vd), vd[1], value_cls),
         }
-        super().__init__(config, *args, domain=domain, **kwargs)
+        super().__init__(config, domain=domain)
 
     def _number(self, rng: random.Random, kind: str, reserved: set[int]) -> int:
         draw, r = self._draw[kind], rng.random
@@ -217,3 +217,14 @@ class MultiSubkeyKVGenerator(KVGenerator):
         if answer != expected_a:
             problems.append(f"answer {answer!r}, expected {expected_a!r}")
         return problems
+
+
+def __getattr__(name: str) -> Any:
+    if name == "MultiSubkeyKVGenerator":  # the name before 0.2
+        import warnings
+
+        warnings.warn(
+            "MultiSubkeyKVGenerator is deprecated: use MultiSubkeyKVTask", DeprecationWarning, 2
+        )
+        return MultiSubkeyKVTask
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -46,7 +46,7 @@ class PairBatch:
     ``key_digits``/``value_digits`` bound the digits (at most 4), ``key_cls``/``value_cls``
     the domain classes (``None``: any), ``dict_size`` the pairs per dictionary, ``ntok`` the
     exact token count of every candidate number and ``weights`` the fitted line costs of
-    :class:`~artificial_needles.generators.budget.TokenBudget`.
+    :class:`~artificial_needles.generators.budget.LineCosts`.
     """
 
     def __init__(

@@ -1,6 +1,6 @@
 """Parse a generated prompt back into its dictionaries, and the checks every task shares.
 
-``artificial-needles validate`` calls :meth:`KVGenerator.check_sample`, which uses
+``artificial-needles validate`` calls :meth:`KVTask.check_sample`, which uses
 :func:`parse_dictionaries` and :func:`check_layout`; the task adds its own checks in
 ``check_content``.
 """

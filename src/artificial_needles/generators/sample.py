@@ -45,7 +45,9 @@ class Gold:
     """The gold dictionary and everything the question and answer need.
 
     ``reserved`` holds the numbers no distractor may print (the gold key, value, queried
-    subkeys); ``extra_meta`` is merged into the sample metadata.
+    subkeys); ``extra_meta`` is merged into the sample metadata. ``linked`` holds further
+    dictionaries the answer needs (several queries, a chain of hops): the builder places and
+    counts them like the gold one, and the task's ``answer_for`` receives their names.
     """
 
     pairs: list[tuple[Any, int]]
@@ -54,6 +56,7 @@ class Gold:
     question: str
     reserved: set[Any]
     extra_meta: dict[str, Any] = field(default_factory=dict)
+    linked: list[list[tuple[Any, Any]]] = field(default_factory=list)
 
 
 @dataclass(slots=True)

@@ -15,15 +15,18 @@ from __future__ import annotations
 
 import random
 from itertools import islice
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from artificial_needles.errors import NeedlesError
-from artificial_needles.generators.base import KVGenerator
 from artificial_needles.generators.config import KVConfig
 from artificial_needles.generators.draw import digit_spans, number_drawer
 from artificial_needles.generators.pair_batch import PairBatch
 from artificial_needles.generators.sample import DictBlock, Gold
+from artificial_needles.generators.task import KVTask
 from artificial_needles.generators.templates import SIMPLE_ANSWER, SIMPLE_QUESTION, SIMPLE_TEMPLATE
+
+if TYPE_CHECKING:
+    from artificial_needles.generators.budget import LineCosts
 from artificial_needles.seeding import DOMAIN_CLASSES, check_domain, class_drawer
 
 
@@ -31,7 +34,7 @@ class SimpleKVConfig(KVConfig):
     """Parameters of ``simple-kv``; all fields are shared with :class:`KVConfig`."""
 
 
-class SimpleKVGenerator(KVGenerator):
+class SimpleKVTask(KVTask):
     name = "simple-kv"
     config_cls = SimpleKVConfig
     description = "Simple dictionary key-value retrieval (integer keys and values)"
@@ -50,7 +53,7 @@ class SimpleKVGenerator(KVGenerator):
         },
     }
 
-    def __init__(self, config: KVConfig, *args: Any, domain: str = "train", **kwargs: Any) -> None:
+    def __init__(self, config: KVConfig, domain: str = "train") -> None:
         # Keys (and in evaluation domains values) are mapped into the domain's class
         # (artificial_needles.seeding): no evaluation key is ever a training key.
         key_cls, value_cls = DOMAIN_CLASSES[check_domain(domain)]
@@ -70,14 +73,24 @@ class SimpleKVGenerator(KVGenerator):
         # The scalar drawers (gold pairs, rare top-ups) look classes up without numpy's table.
         self._draw_key = class_drawer(number_drawer(kd), kd[1], key_cls, table=False)
         self._draw_value = class_drawer(number_drawer(vd), vd[1], value_cls, table=False)
-        super().__init__(config, *args, domain=domain, **kwargs)
-        self._batch: PairBatch | None = None
-        if max(kd[1], vd[1]) <= 4:
-            # Token count of every candidate number (10**4 entries at most), read by index.
-            self.warm_number_cache([kd, vd])
-            self._batch = PairBatch(
-                kd, vd, key_cls, value_cls, config.dict_size, self._ntok, self._weights
+        super().__init__(config, domain=domain)
+        self._classes = (key_cls, value_cls)
+        #: The batch draw of the hot path and the line costs it was made for (keys and values
+        #: of at most 4 digits: the token count of every candidate number is read by index).
+        self._batch: tuple[LineCosts, PairBatch] | None = None
+
+    def _pair_batch(self, costs: LineCosts) -> PairBatch | None:
+        cfg = self.cfg
+        kd, vd = cfg.key_digits, cfg.value_digits
+        if max(kd[1], vd[1]) > 4:
+            return None
+        if self._batch is None or self._batch[0] is not costs:
+            costs.warm_numbers([kd, vd])
+            batch = PairBatch(
+                kd, vd, *self._classes, cfg.dict_size, costs.number_tokens, costs.weights
             )
+            self._batch = (costs, batch)
+        return self._batch[1]
 
     def make_gold(self, rng: random.Random) -> Gold:
         cfg = self.cfg
@@ -105,11 +118,14 @@ class SimpleKVGenerator(KVGenerator):
             if k not in reserved and v not in reserved:
                 return k, v
 
-    def draw_dicts(self, rng: random.Random, gold: Gold, count: int) -> list[DictBlock]:
-        if self._batch is None or count <= 0:
-            return super().draw_dicts(rng, gold, count)
-        # The hot path: every pair of the batch from one draw (tasks/pair_batch.py).
-        keys, values, sizes, ests, raws = self._batch.draw(rng, gold.reserved, count)
+    def draw_dicts(
+        self, rng: random.Random, gold: Gold, count: int, costs: LineCosts
+    ) -> list[DictBlock]:
+        batch = self._pair_batch(costs) if count > 0 else None
+        if batch is None:
+            return super().draw_dicts(rng, gold, count, costs)
+        # The hot path: every pair of the batch from one draw (pair_batch.py).
+        keys, values, sizes, ests, raws = batch.draw(rng, gold.reserved, count)
         pairs_iter = zip(keys, values, strict=True)
         bodies = [dict(islice(pairs_iter, n)) for n in sizes]
         out = list(map(DictBlock, bodies, ests, raws))
@@ -120,7 +136,7 @@ class SimpleKVGenerator(KVGenerator):
                 while len(d.pairs) < size:
                     k, v = self.make_pair(rng, gold)
                     d.pairs.setdefault(k, v)
-                d.est = self._estimate(list(d.pairs.items()))
+                d.est = costs.estimate(list(d.pairs.items()))
                 d.raw = None
         return out
 
@@ -157,3 +173,12 @@ class SimpleKVGenerator(KVGenerator):
         if answer != expected_a:
             problems.append(f"answer {answer!r}, expected {expected_a!r}")
         return problems
+
+
+def __getattr__(name: str) -> Any:
+    if name == "SimpleKVGenerator":  # the name before 0.2
+        import warnings
+
+        warnings.warn("SimpleKVGenerator is deprecated: use SimpleKVTask", DeprecationWarning, 2)
+        return SimpleKVTask
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -7,8 +7,8 @@ from artificial_needles.plugins.hookspecs import hookimpl
 
 @hookimpl
 def register_generators(register: Callable[[type], None]) -> None:
-    from artificial_needles.generators.multi_subkey_kv import MultiSubkeyKVGenerator
-    from artificial_needles.generators.simple_kv import SimpleKVGenerator
+    from artificial_needles.generators.multi_subkey_kv import MultiSubkeyKVTask
+    from artificial_needles.generators.simple_kv import SimpleKVTask
 
-    register(SimpleKVGenerator)
-    register(MultiSubkeyKVGenerator)
+    register(SimpleKVTask)
+    register(MultiSubkeyKVTask)

@@ -1,8 +1,8 @@
 """Hook specifications: how a package adds synthetic task generators.
 
 A plugin module implements ``register_generators(register)`` and calls
-``register(GeneratorClass)`` for each :class:`artificial_needles.KVGenerator`
-subclass it provides (the class carries its name, pydantic config model and presets).
+``register(TaskClass)`` for each :class:`artificial_needles.KVTask` subclass it provides
+(the class carries its name, pydantic config model and presets).
 Third-party packages expose such a module in the ``artificial_needles`` entry-point group.
 """
 
@@ -18,6 +18,6 @@ hookimpl = pluggy.HookimplMarker("artificial_needles")
 def register_generators(register: Callable[[type], None]) -> None:
     """Register task generator classes by calling ``register(cls)`` once per class.
 
-    ``cls`` must subclass ``KVGenerator`` and define ``name``, ``config_cls``, ``description``
+    ``cls`` must subclass ``KVTask`` and define ``name``, ``config_cls``, ``description``
     and ``presets``. A name already taken is an error naming both providers.
     """

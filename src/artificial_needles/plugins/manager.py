@@ -18,13 +18,13 @@ from artificial_needles.errors import NeedlesError
 from artificial_needles.plugins import hookspecs
 
 if TYPE_CHECKING:
-    from artificial_needles.generators.base import KVGenerator
+    from artificial_needles.generators.task import KVTask
 
 GROUP = "artificial_needles"
 ENV_ALLOW = "ARTIFICIAL_NEEDLES_PLUGINS"
 
 _pm: pluggy.PluginManager | None = None
-_generators: dict[str, type[KVGenerator]] | None = None
+_generators: dict[str, type[KVTask]] | None = None
 _providers: dict[str, str] = {}
 
 
@@ -61,17 +61,17 @@ def get_plugin_manager() -> pluggy.PluginManager:
     return _pm
 
 
-def _collect() -> dict[str, type[KVGenerator]]:
-    from artificial_needles.generators.base import KVGenerator
+def _collect() -> dict[str, type[KVTask]]:
+    from artificial_needles.generators.task import KVTask
 
     pm = get_plugin_manager()
-    found: dict[str, type[KVGenerator]] = {}
+    found: dict[str, type[KVTask]] = {}
     for impl in pm.hook.register_generators.get_hookimpls():
         provider = impl.plugin_name
 
         def register(cls: type, provider: str = provider) -> None:
-            if not (isinstance(cls, type) and issubclass(cls, KVGenerator)):
-                raise NeedlesError(f"plugin {provider!r} registered {cls!r}, not a KVGenerator")
+            if not (isinstance(cls, type) and issubclass(cls, KVTask)):
+                raise NeedlesError(f"plugin {provider!r} registered {cls!r}, not a KVTask subclass")
             if cls.name in found:
                 raise NeedlesError(
                     f"generator name {cls.name!r} registered by both "
@@ -89,7 +89,7 @@ def _collect() -> dict[str, type[KVGenerator]]:
     return found
 
 
-def get_generators() -> dict[str, type[KVGenerator]]:
+def get_generators() -> dict[str, type[KVTask]]:
     """All registered generator classes by name (built-in first)."""
     global _generators
     if _generators is None:
@@ -103,7 +103,7 @@ def provider_of(name: str) -> str:
     return _providers[name]
 
 
-def get_generator(name: str) -> type[KVGenerator]:
+def get_generator(name: str) -> type[KVTask]:
     """The generator class called ``name``, or an error listing the known names."""
     gens = get_generators()
     if name not in gens:

@@ -1,7 +1,7 @@
 """Deprecated package (until 0.3): the generators moved to :mod:`artificial_needles.generators`.
 
 ``artificial_needles.tasks.X`` is the module ``artificial_needles.generators.X`` under its old
-name (``tasks.generator`` is ``generators.base``), so existing imports keep working.
+name (``tasks.generator`` is ``generators.task``), so existing imports keep working.
 """
 
 import sys
@@ -13,7 +13,7 @@ warnings.warn(
     DeprecationWarning,
     stacklevel=2,
 )
-_NEW = {"generator": "base"}
+_NEW = {"generator": "task"}
 for _old in (
     "generator",
     "budget",

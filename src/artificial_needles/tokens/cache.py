@@ -1,16 +1,33 @@
-"""Exact fast paths and caches of token counting (speed only: every count stays exact).
+"""What a tokenizer's counts let us remember: one typed cache per tokenizer, in process and on disk.
 
-* :func:`backend_lengths`: a Hugging Face *fast* tokenizer counts through its Rust backend
-  (``encode_batch_fast``: no offsets, no Python ``BatchEncoding``), about twice as fast as
-  calling the tokenizer. It is used only when it agrees with the tokenizer's own call on probe
-  texts at load (special tokens on and off) and while the backend has no truncation or padding
-  set; otherwise the counter calls the tokenizer as before.
-* :func:`number_cache` / :func:`calibration_cache`: dictionaries shared in this process by
-  every generator of one tokenizer (:func:`tokenizer_key`: class, name or path, file stamps),
-  even when it is loaded again: token counts of printed integers and fitted token costs of a
-  dictionary line, so more generators for the same tokenizer (one per eval cell, per task, per
-  call) cost no tokenization. Only the embedded and file/directory tokenizers are shared by
-  name; they are exact functions of the tokenizer.
+:class:`TokenCaches` holds every fact learnt about one tokenizer that generation reuses (speed
+only: each is an exact function of the tokenizer, so a run with the caches is byte-identical to
+one without):
+
+* ``numbers``: the tokens of ``" <n>"`` per printed integer ``n``, and the digit ranges already
+  counted in full (``number_ranges``);
+* ``fits``: the fitted token cost of a dictionary line (per line, pair and number) per
+  calibration key of a generator (:mod:`artificial_needles.generators.budget`);
+* ``verdicts``: the answers of probe checks (a count additive over lines, a count from the
+  structure) per check and key;
+* ``digit_barrier``: whether every digit is a token of its own (:mod:`~.digit_barrier`).
+
+A counter reaches its caches as :attr:`TokenCounter.caches <artificial_needles.tokens.counter.
+TokenCounter.caches>`. Counters of the same tokenizer (same :meth:`identity`: class, name or
+path, file stamps) share one :class:`TokenCaches` in this process, even when the tokenizer is
+loaded again, so more generators for it (one per eval cell, per task, per call) cost no
+tokenization. Hub names have no identity and share nothing.
+
+On disk the caches of a tokenizer are one small JSON file under the user cache directory, named
+by a hash of the tokenizer's :meth:`content identity <artificial_needles.tokens.counter.
+TokenCounter.content_identity>` and of the tokenizer libraries' versions: a changed tokenizer or
+library is a new file. ``ARTIFICIAL_NEEDLES_CACHE=off`` disables it, ``=DIR`` moves it. A file
+that cannot be read is ignored and rewritten; writes are atomic.
+
+:func:`backend_lengths` is the other speed path of counting: a Hugging Face *fast* tokenizer
+counts through its Rust backend (``encode_batch_fast``: no offsets, no ``BatchEncoding``), used
+only when it agrees with the tokenizer's own call on probe texts at load and while the backend
+neither truncates nor pads.
 """
 
 from __future__ import annotations
@@ -22,6 +39,7 @@ import os
 import sys
 import tempfile
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -38,6 +56,7 @@ PROBES = (
 )
 
 Lengths = Callable[[Sequence[str], bool], "list[int] | None"]
+Fit = tuple[float, float, float]
 
 
 def backend_lengths(tokenizer: Any) -> Lengths | None:
@@ -66,62 +85,65 @@ def backend_lengths(tokenizer: Any) -> Lengths | None:
     return lengths
 
 
-#: Caches shared by every counter of one tokenizer (see :func:`tokenizer_key`).
-_SHARED: dict[tuple[Any, ...], dict[str, dict[Any, Any]]] = {}
+@dataclass
+class TokenCaches:
+    """Everything remembered about one tokenizer (module docstring)."""
+
+    numbers: dict[int, int] = field(default_factory=dict)
+    number_ranges: set[tuple[int, int]] = field(default_factory=set)
+    fits: dict[str, Fit] = field(default_factory=dict)
+    verdicts: dict[str, bool] = field(default_factory=dict)
+    digit_barrier: bool | None = None
+
+    def size(self) -> tuple[int, ...]:
+        """A fingerprint that grows whenever something is learnt (to skip unchanged saves)."""
+        learnt = self.digit_barrier is not None
+        return (
+            len(self.numbers),
+            len(self.number_ranges),
+            len(self.fits),
+            len(self.verdicts),
+            learnt,
+        )
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "format": FORMAT,
+            "numbers": [list(self.numbers), list(self.numbers.values())],
+            "number_ranges": sorted(self.number_ranges),
+            "fits": {k: list(v) for k, v in self.fits.items()},
+            "verdicts": self.verdicts,
+            "digit_barrier": self.digit_barrier,
+        }
+
+    @classmethod
+    def from_json(cls, raw: dict[str, Any]) -> TokenCaches:
+        """The caches of a file's JSON; ``ValueError`` (and friends) when it is not ours."""
+        if raw.get("format") != FORMAT:
+            raise ValueError(f"format {raw.get('format')!r}, not {FORMAT}")
+        keys, counts = raw["numbers"]
+        if {*map(type, keys), *map(type, counts)} - {int}:
+            raise ValueError("number counts are not two lists of integers")
+        barrier = raw["digit_barrier"]
+        if barrier is not None and not isinstance(barrier, bool):
+            raise ValueError("digit_barrier is not a boolean")
+        return cls(
+            numbers=dict(zip(keys, counts, strict=True)),
+            number_ranges={(int(lo), int(hi)) for lo, hi in raw["number_ranges"]},
+            fits={str(k): (float(a), float(b), float(c)) for k, (a, b, c) in raw["fits"].items()},
+            verdicts={str(k): bool(v) for k, v in raw["verdicts"].items()},
+            digit_barrier=barrier,
+        )
 
 
-def tokenizer_key(counter: Any) -> tuple[Any, ...] | None:
-    """Identity of the tokenizer behind ``counter``: its class and name and, for a local
-    path, the size and modification time of its files (a tokenizer rewritten in place is a new
-    one); ``None`` (nothing shared) for other names, e.g. hub names. Counters of the same
-    tokenizer loaded twice share their caches."""
-    name = str(counter.name)
-    path = Path(name)
-    try:
-        if name.startswith("embedded:"):  # tokens.EMBEDDED_NAME: fixed by the installed package
-            stamp: tuple[Any, ...] = ()
-        elif path.is_dir():
-            files = sorted(f for f in path.iterdir() if f.is_file())
-            stamp = tuple((f.name, f.stat().st_size, f.stat().st_mtime_ns) for f in files)
-        elif path.is_file():
-            stamp = (path.stat().st_size, path.stat().st_mtime_ns)
-        else:
-            return None
-    except OSError:
-        return None
-    return (type(counter).__qualname__, name, stamp)
-
-
-def _shared(counter: Any, kind: str) -> dict[Any, Any]:
-    attr = f"_needles_{kind}"
-    cache = getattr(counter, attr, None)
-    if cache is None:
-        key = tokenizer_key(counter)
-        if key is None:
-            cache = {}
-        else:
-            if key not in _SHARED:
-                _SHARED[key] = _load_disk(counter)
-            cache = _SHARED[key].setdefault(kind, {})
-        setattr(counter, attr, cache)
-    return cache
-
-
-# -- on disk ------------------------------------------------------------------------------
-# The shared caches of a tokenizer are kept between processes in one small JSON file under the
-# user cache directory, named by a hash of the tokenizer's identity and of the tokenizer
-# libraries' versions: a changed tokenizer or library is a new file. The identity of the
-# embedded model is its content; that of a tokenizer file or directory is its absolute path and
-# each file's name, size and modification time (what Python checks before reusing byte code),
-# so a start does not read and hash a multi-megabyte tokenizer.json. Entries are exact values
-# (integers; floats round-trip through JSON), so a run with the file is byte-identical to one
-# without. ARTIFICIAL_NEEDLES_CACHE=off disables it; ARTIFICIAL_NEEDLES_CACHE=DIR moves it. A
-# file that cannot be read is ignored and rewritten.
-CACHE_ENV = "ARTIFICIAL_NEEDLES_CACHE"
-_FORMAT = 2  # 2: number counts as two lists (keys, counts), parsed ~5x faster than a dict
-#: (file, the loaded dictionaries, their sizes when loaded): written at exit when they grew.
-_DISK: dict[str, tuple[Path, dict[str, dict[Any, Any]], dict[str, int]]] = {}
+#: The caches shared in this process, by tokenizer identity.
+_SHARED: dict[tuple[Any, ...], TokenCaches] = {}
+#: On-disk files: caches object id -> (file, caches, size when loaded or last saved).
+_DISK: dict[int, tuple[Path, TokenCaches, tuple[int, ...]]] = {}
 _AT_EXIT = False
+
+CACHE_ENV = "ARTIFICIAL_NEEDLES_CACHE"
+FORMAT = 3  # 3: one typed record (numbers, ranges, fits, verdicts, digit barrier)
 
 
 def cache_dir() -> Path | None:
@@ -135,83 +157,56 @@ def cache_dir() -> Path | None:
     return Path(base) / "artificial-needles"
 
 
-def content_hash(counter: Any) -> str | None:
-    """sha256 of the identity of what ``counter`` tokenizes with (see above) and of the
-    library versions; ``None`` when it cannot be told (then nothing is kept on disk)."""
-    h = hashlib.sha256(f"format {_FORMAT}; {type(counter).__qualname__}".encode())
+def shared_caches(identity: tuple[Any, ...] | None, content: bytes | None) -> TokenCaches:
+    """The caches of the tokenizer with ``identity`` (fresh ones when it is ``None``), loaded
+    from the file named by ``content`` (the content identity) when there is one."""
+    if identity is None:
+        return TokenCaches()
+    caches = _SHARED.get(identity)
+    if caches is None:
+        caches = _SHARED[identity] = _load_disk(content)
+    return caches
+
+
+def _digest(content: bytes) -> str:
+    h = hashlib.sha256(f"format {FORMAT}".encode())
     for lib in ("sentencepiece", "tokenizers", "transformers"):
         mod = sys.modules.get(lib)
         h.update(f"; {lib} {getattr(mod, '__version__', None)}".encode())
-    name = str(counter.name)
-    try:
-        if name.startswith("embedded:") and hasattr(counter, "_sp"):
-            h.update(counter._sp.serialized_model_proto())
-        else:
-            key = tokenizer_key(counter)  # absolute path, file names, sizes, mtimes
-            if key is None:
-                return None
-            h.update(repr(key).encode())
-    except (OSError, AttributeError, RuntimeError):
-        return None
+    h.update(content)
     return h.hexdigest()[:40]
 
 
-def _load_disk(counter: Any) -> dict[str, dict[Any, Any]]:
+def _load_disk(content: bytes | None) -> TokenCaches:
     where = cache_dir()
-    digest = content_hash(counter) if where is not None else None
-    if where is None or digest is None:
-        return {}
-    file = where / f"tokens-{digest}.json"
-    data: dict[str, dict[Any, Any]] = {"numbers": {}, "calibration": {}}
+    if where is None or content is None:
+        return TokenCaches()
+    file = where / f"tokens-{_digest(content)}.json"
     try:
-        raw = json.loads(file.read_text())
-        if raw.get("format") == _FORMAT:
-            keys, counts = raw["numbers"]
-            if {*map(type, keys), *map(type, counts)} - {int}:
-                raise ValueError("number counts are not two lists of integers")
-            data["numbers"] = dict(zip(keys, counts, strict=True))
-            data["calibration"] = {
-                str(k): tuple(float(x) for x in v) for k, v in raw["calibration"].items()
-            }
+        caches = TokenCaches.from_json(json.loads(file.read_text()))
     except (OSError, ValueError, KeyError, TypeError, AttributeError):
-        data = {"numbers": {}, "calibration": {}}
+        caches = TokenCaches()
     global _AT_EXIT
     if not _AT_EXIT:
         _AT_EXIT = atexit.register(save_caches) is not None
-    _DISK[digest] = (file, data, {k: len(v) for k, v in data.items()})
-    return data
+    _DISK[id(caches)] = (file, caches, caches.size())
+    return caches
 
 
 def save_caches() -> None:
     """Write the on-disk caches that grew in this process (atomically; errors are ignored)."""
-    for file, data, sizes in list(_DISK.values()):
-        if all(len(data.get(k, {})) <= n for k, n in sizes.items()):
+    for key, (file, caches, size) in list(_DISK.items()):
+        if caches.size() == size:
             continue
-        numbers = data.get("numbers", {})
-        payload = {
-            "format": _FORMAT,
-            "numbers": [list(numbers), list(numbers.values())],
-            "calibration": {str(k): list(v) for k, v in data.get("calibration", {}).items()},
-        }
         try:
             file.parent.mkdir(parents=True, exist_ok=True)
             fd, tmp = tempfile.mkstemp(dir=file.parent, prefix=f".{file.name}.", suffix=".tmp")
             with os.fdopen(fd, "w") as fh:
-                json.dump(payload, fh)
+                json.dump(caches.to_json(), fh)
             os.replace(tmp, file)
         except OSError:
             continue
-        sizes.update({k: len(v) for k, v in data.items()})
-
-
-def number_cache(counter: Any) -> dict[int, int]:
-    """Token counts of ``" <n>"`` per integer ``n`` for ``counter``'s tokenizer (shared)."""
-    return _shared(counter, "numbers")
-
-
-def calibration_cache(counter: Any) -> dict[Any, Any]:
-    """Fitted line costs for ``counter``'s tokenizer by (generator class, calibration key)."""
-    return _shared(counter, "calibration")
+        _DISK[key] = (file, caches, caches.size())
 
 
 def clear_caches() -> None:

@@ -23,6 +23,7 @@ Local tokenizer paths are named by their absolute path (what the records' ``meta
 
 from __future__ import annotations
 
+import functools
 import os
 from abc import ABC, abstractmethod
 from collections.abc import Sequence
@@ -30,6 +31,8 @@ from pathlib import Path
 from typing import Any
 
 from artificial_needles.errors import NeedlesError
+from artificial_needles.tokens.cache import TokenCaches, shared_caches
+from artificial_needles.tokens.digit_barrier import structural_counts_enabled
 
 EMBEDDED_NAME = "embedded:mistral-7b-v0.1"
 _EMBEDDED_ALIASES = {None, "", "default", "embedded", EMBEDDED_NAME}
@@ -78,9 +81,52 @@ class TokenCounter(ABC):
         return self.count_many([prompt])[0]
 
     def scan_digit_barrier(self) -> bool:
-        """Whether every digit is a token of its own (:mod:`~.digit_barrier`;
-        read it through ``digit_barrier(counter)``, which caches it)."""
+        """Whether every digit is a token of its own (:mod:`~.digit_barrier`); read it through
+        :meth:`digit_barrier`, which scans once per tokenizer."""
         return False
+
+    def digit_barrier(self) -> bool:
+        """:meth:`scan_digit_barrier`, kept in :attr:`caches`; always False with
+        ``ARTIFICIAL_NEEDLES_COUNT=tokenize``."""
+        if not structural_counts_enabled():
+            return False
+        caches = self.caches
+        if caches.digit_barrier is None:
+            caches.digit_barrier = self.scan_digit_barrier()
+        return caches.digit_barrier
+
+    def identity(self) -> tuple[Any, ...] | None:
+        """What makes two counters the same tokenizer: class, name and, for a local path, the
+        name, size and modification time of its files (a tokenizer rewritten in place is a new
+        one); ``None`` (nothing shared) for other names, e.g. hub names."""
+        name = str(self.name)
+        path = Path(name)
+        try:
+            if path.is_dir():
+                files = sorted(f for f in path.iterdir() if f.is_file())
+                stamp: tuple[Any, ...] = tuple(
+                    (f.name, f.stat().st_size, f.stat().st_mtime_ns) for f in files
+                )
+            elif path.is_file():
+                stamp = (path.stat().st_size, path.stat().st_mtime_ns)
+            else:
+                return None
+        except OSError:
+            return None
+        return (type(self).__qualname__, name, stamp)
+
+    def content_identity(self) -> bytes | None:
+        """Bytes that name this tokenizer's on-disk caches (:mod:`~.cache`): its
+        :meth:`identity` (absolute path and file stamps, what Python checks before reusing byte
+        code, so a start does not hash a multi-megabyte file); ``None``: nothing on disk."""
+        key = self.identity()
+        return None if key is None else repr(key).encode()
+
+    @functools.cached_property
+    def caches(self) -> TokenCaches:
+        """Everything remembered about this tokenizer (:class:`~.cache.TokenCaches`), shared
+        with every counter of the same :meth:`identity` in this process and kept on disk."""
+        return shared_caches(self.identity(), self.content_identity())
 
     def __repr__(self) -> str:
         system = f", system={self.system!r}" if self.system else ""
@@ -131,6 +177,13 @@ class EmbeddedMistralCounter(SentencePieceCounter):
         super().__init__(embedded_model_path(), EMBEDDED_NAME, chat_template=False)
         self.chat_template = chat_template
         self.system = system if chat_template else None
+
+    def identity(self) -> tuple[Any, ...]:
+        # Fixed by the installed package: the name is enough in a process.
+        return (type(self).__qualname__, self.name, ())
+
+    def content_identity(self) -> bytes:
+        return type(self).__qualname__.encode() + self._sp.serialized_model_proto()
 
     def count_many(self, prompts: Sequence[str]) -> list[int]:
         if not self.chat_template:

@@ -17,9 +17,9 @@ model and no dropout):
   by one.
 
 Anything else (Llama-3 and GPT-style tokenizers that join up to three digits, WordPiece, slow
-tokenizers) is not a barrier, and its prompts are tokenized. The answer is kept with the
-tokenizer's other caches (:mod:`artificial_needles.tokens.cache`): the vocabulary is scanned once
-per tokenizer. ``ARTIFICIAL_NEEDLES_COUNT=tokenize`` turns structural counting off.
+tokenizers) is not a barrier, and its prompts are tokenized. A counter scans its vocabulary
+once (``TokenCounter.digit_barrier()`` keeps the answer in its caches, :mod:`~.cache`).
+``ARTIFICIAL_NEEDLES_COUNT=tokenize`` turns structural counting off.
 """
 
 from __future__ import annotations
@@ -83,16 +83,3 @@ def hf_barrier(tokenizer: Any) -> bool:
     except Exception:  # a backend that cannot encode the probe: no barrier
         return False
     return _pieces_ok(pieces)
-
-
-def digit_barrier(counter: Any) -> bool:
-    """Whether ``counter``'s tokenizer is a digit barrier (scanned once per tokenizer, kept
-    with its caches); always False with ``ARTIFICIAL_NEEDLES_COUNT=tokenize``."""
-    if not structural_counts_enabled():
-        return False
-    from artificial_needles.tokens.cache import calibration_cache
-
-    cache = calibration_cache(counter)
-    if "digit_barrier" not in cache:
-        cache["digit_barrier"] = (float(counter.scan_digit_barrier()),)
-    return bool(cache["digit_barrier"][0])
