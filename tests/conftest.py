@@ -8,7 +8,8 @@ import shutil
 import tempfile
 
 import pytest
-from tiny import OFFLINE_ENV
+
+from artificial_needles.testing import OFFLINE_ENV
 
 for _key, _value in OFFLINE_ENV.items():
     os.environ.setdefault(_key, _value)
@@ -23,7 +24,7 @@ if "ARTIFICIAL_NEEDLES_CACHE" not in os.environ:
 @pytest.fixture(scope="session")
 def tiny_tokenizer_dir(tmp_path_factory):
     """Directory of a fast BPE tokenizer (digits split, ChatML chat template)."""
-    from tiny import build_tokenizer
+    from artificial_needles.testing import build_tokenizer
 
     path = tmp_path_factory.mktemp("tiny-tokenizer")
     build_tokenizer(path)
@@ -33,6 +34,6 @@ def tiny_tokenizer_dir(tmp_path_factory):
 @pytest.fixture(scope="session")
 def tiny_model_dir(tmp_path_factory):
     """Directory of a random 2-layer Llama with the tiny tokenizer (ChatML)."""
-    from tiny import build_model
+    from artificial_needles.testing import build_model
 
     return build_model(tmp_path_factory.mktemp("tiny-model"))

@@ -3,7 +3,8 @@
 A scan generates samples ``start .. stop - 1`` of one generator and reports every dictionary
 line or (key, value) pair that occurs in a given set of evaluation golds, and how many keys are
 not in the class the generator's domain prescribes (``artificial_needles.seeding``). Scans run
-in worker processes (:func:`run_scans`) so that the full acceptance test stays within CI time.
+in worker processes (:func:`run_scans`) so that the full scan (the ``full_scan`` marker, run by
+CI) stays within CI time; the default run scans a few hundred samples through the same code.
 """
 
 from __future__ import annotations
@@ -177,8 +178,8 @@ def chunks(task: str, seeds: Iterable[int], stop: int, size: int, **kw: Any) -> 
     ]
 
 
-#: The acceptance test of issue 8: seeds, training indices, Axolotl eval split size (as the
-#: shipped paper configs' ``needles_eval_samples``).
+#: The full overlap scan: seeds, training indices, Axolotl eval split size (as the shipped
+#: paper configs' ``needles_eval_samples``).
 SEEDS = range(10)
 TRAIN_STOP = 10_000
 SPLIT_SAMPLES = 150
@@ -207,21 +208,43 @@ def axolotl_split_scans(task: str, seeds: Iterable[int], count: int) -> list[Sca
 
 
 @functools.cache
-def acceptance(task: str) -> dict[str, Any]:
-    """Everything the acceptance tests assert, computed once per process: the golds of the KV
-    eval documents (``"kv"``) and of the Axolotl eval split (``"split"``) of seeds 0-9, the
-    scan of the split against the KV golds (``"split_scan"``), and the scan of training indices
-    0-9,999 of seeds 0-9 against both (``"train"``); ``"seconds"`` it took."""
+def acceptance(
+    task: str,
+    seeds: tuple[int, ...] = tuple(SEEDS),
+    train_stop: int = TRAIN_STOP,
+    split_samples: int = SPLIT_SAMPLES,
+    workers: int | None = None,
+) -> dict[str, Any]:
+    """Everything the overlap tests assert, computed once per process: the golds of the KV
+    eval documents (``"kv"``) and of the Axolotl eval split (``"split"``, ``split_samples`` per
+    seed) of ``seeds``, the scan of the split against the KV golds (``"split_scan"``), and the
+    scan of training indices ``0 .. train_stop - 1`` of ``seeds`` against both (``"train"``);
+    ``"seconds"`` it took. The defaults are the full scan (seeds 0-9, 10,000 indices)."""
     from artificial_needles.tokens.counter import load_tokenizer
 
     t0 = time.perf_counter()
-    kv = kv_eval_golds(task, SEEDS, load_tokenizer(None))
-    split_scan = run_scans(axolotl_split_scans(task, SEEDS, SPLIT_SAMPLES), kv, collect=True)
+    kv = kv_eval_golds(task, seeds, load_tokenizer(None))
+    jobs = axolotl_split_scans(task, seeds, split_samples)
+    split_scan = run_scans(jobs, kv, workers, collect=True)
     split = split_scan["golds"]
     both = Golds(kv.pairs | split.pairs, kv.lines | split.lines)
-    train = run_scans(chunks(task, SEEDS, TRAIN_STOP, 500), both)
+    train = run_scans(chunks(task, seeds, train_stop, 500), both, workers)
     seconds = time.perf_counter() - t0
     return {"kv": kv, "split": split, "split_scan": split_scan, "train": train, "seconds": seconds}
+
+
+def assert_no_overlap(result: dict[str, Any], seeds: int, split_samples: int) -> None:
+    """What the overlap tests assert of an :func:`acceptance` result: no gold pair or line of
+    the KV eval documents nor of the eval split in the training scan, none of the KV eval
+    documents in the split, and every key in its domain's class."""
+    kv, split, train = result["kv"], result["split"], result["train"]
+    golds = kv.pairs | kv.lines | split.pairs | split.lines
+    assert [h for h in train["hits"] if h[1] in golds] == []
+    assert train["num_wrong"] == 0, train["wrong_class"]
+    assert result["split_scan"]["hits"] == [], "a KV eval gold occurs in the Axolotl eval split"
+    assert result["split_scan"]["num_wrong"] == 0, result["split_scan"]["wrong_class"]
+    # 200 documents and split_samples samples per seed, each gold line distinct
+    assert len(kv.lines) == 200 * seeds and len(split.lines) == split_samples * seeds
 
 
 def shared_acceptance(task: str, tmp_path_factory: Any) -> dict[str, Any]:

@@ -25,6 +25,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from artificial_needles.axolotl.args import NeedlesArgs, check_unknown_keys
+from artificial_needles.config_errors import ConfigError
 from artificial_needles.errors import NeedlesError
 
 #: lm-eval's flag as our eval messages advise it, e.g. ``--metadata '{"mdqa_data": "PATH"}'``
@@ -59,22 +60,14 @@ def config_errors() -> Iterator[None]:
         raise NeedlesConfigError(str(exc)) from None
 
 
-def _pydantic_message(exc: ValidationError) -> str:
-    parts = []
-    for err in exc.errors():
-        loc = ".".join(str(x) for x in err["loc"])
-        msg = str(err["msg"]).removeprefix("Value error, ")
-        parts.append(f"{loc}: {msg}" if loc else msg)
-    return "; ".join(parts)
-
-
 def parse_args(cfg: Any) -> NeedlesArgs:
     """Our keys of ``cfg`` validated (one clean line on error)."""
     values = {k: v for k, v in cfg.items() if k in NeedlesArgs.model_fields}
     try:
         return NeedlesArgs(**values)
     except ValidationError as exc:
-        raise ValueError(_pydantic_message(exc)) from None
+        error = ConfigError.from_validation(exc, "config", NeedlesArgs.model_fields, values, "key")
+        raise ValueError(str(error)) from None
 
 
 def check_eval(cfg: Any) -> None:

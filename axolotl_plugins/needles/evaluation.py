@@ -99,17 +99,14 @@ def model_args_for(cfg: Any, stage: Stage = "finetuned", tokenizer: str | None =
 
 
 def run_metadata(cfg: Any, stage: Stage) -> dict[str, Any]:
-    """The ``"artificial_needles"`` entry of a results file."""
-    from artificial_needles import __version__
+    """The ``"artificial_needles"`` entry of the results files of ``stage`` (built by
+    :func:`artificial_needles.eval.runner.run_record`, which writes it)."""
+    from artificial_needles.eval.runner import run_record
 
     seed = cfg.get("needles_seed")
-    return {
-        "label": label_for(cfg, stage),
-        "seed": 0 if seed is None else int(seed),
-        "apply_chat_template": eval_settings(cfg).apply_chat_template,
-        "stage": stage,
-        "version": __version__,
-    }
+    seed = 0 if seed is None else int(seed)
+    info = {"label": label_for(cfg, stage), "seed": seed, "stage": stage}
+    return run_record(info, {}, {}, eval_settings(cfg).apply_chat_template)
 
 
 def headline(results: dict[str, Any]) -> dict[str, dict[str, float]]:

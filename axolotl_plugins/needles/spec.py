@@ -25,14 +25,14 @@ from artificial_needles.axolotl.args import (
 )
 from artificial_needles.errors import NeedlesError
 from artificial_needles.io import atomic_write
+from artificial_needles.seeding import EVAL_SEED_BIT
 
 #: Axolotl's default of ``dataset_prepared_path``.
 DEFAULT_PREPARED_PATH = "last_run_prepared"
-#: The eval split's seeds have the top bit set (>= 2**63), as the lm-eval KV eval's do
-#: (:func:`artificial_needles.eval.kv_docs.cell_seed`), from their own hash label, so its random
-#: streams are not a training set's. Streams alone cannot keep the data apart (chance repeats of
-#: (key, value) pairs are certain over many training samples): see :data:`SPLIT_DOMAINS`.
-EVAL_SEED_BIT = 1 << 63
+# The eval split's seeds have EVAL_SEED_BIT set, as the lm-eval KV eval's do
+# (:func:`artificial_needles.eval.kv_docs.cell_seed`), from their own hash label, so its random
+# streams are not a training set's. Streams alone cannot keep the data apart (chance repeats of
+# (key, value) pairs are certain over many training samples): see :data:`SPLIT_DOMAINS`.
 #: Data domain of each split (:mod:`artificial_needles.seeding`). The eval split is generated in
 #: the "validation" domain: its keys are in the class no training key is ever drawn from, and
 #: its values in the class no lm-eval KV document's value is drawn from, so no eval-split prompt

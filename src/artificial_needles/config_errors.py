@@ -5,7 +5,9 @@ permitted") name neither the fix nor the valid choices. :class:`ConfigError` car
 :class:`Problem` per bad field: ``field: must be >= 1, got 0``, ``field: must be one of 'a',
 'b'; got 'c'``, ``unknown field 'num_dict' (did you mean 'num_dicts'?); valid fields: ...``;
 model-level checks keep their own message (they name the fields). Callers that speak other
-names for the fields (the Axolotl ``needles_*`` keys) map ``Problem.field``.
+names for the fields (the Axolotl ``needles_*`` keys) map ``Problem.field``. This is the one
+formatter of pydantic errors: the generator configs, the lm-eval task metadata
+(:mod:`artificial_needles.eval.metadata`) and the Axolotl plugin's keys all use it.
 """
 
 from __future__ import annotations
@@ -75,11 +77,15 @@ def _problem(err: Any, value: Any) -> str:
 
 
 def validation_problems(
-    exc: ValidationError, fields: Iterable[str] = (), values: Mapping[str, Any] | None = None
+    exc: ValidationError,
+    fields: Iterable[str] = (),
+    values: Mapping[str, Any] | None = None,
+    noun: str = "field",
 ) -> list[Problem]:
     """The problems of a pydantic error, one per bad field (duplicates dropped). ``fields``
     are the valid field names (for "did you mean"); ``values`` (the input) lets a message show
-    the whole value of a field when one element of it was wrong."""
+    the whole value of a field when one element of it was wrong; ``noun`` is what the user
+    calls a field ("key" for a metadata key or a config file's key)."""
     valid = sorted(fields)
     values = values or {}
     out: dict[Problem, None] = {}
@@ -89,7 +95,7 @@ def validation_problems(
         if err["type"] == "extra_forbidden":
             close = difflib.get_close_matches(str(field), valid, n=1, cutoff=0.6)
             hint = f" (did you mean {close[0]!r}?)" if close else ""
-            msg = f"unknown field {field!r}{hint}; valid fields: {', '.join(valid)}"
+            msg = f"unknown {noun} {field!r}{hint}; valid {noun}s: {', '.join(valid)}"
             out[Problem(field, msg, unknown=True)] = None
             continue
         value = values.get(field, err.get("input")) if field is not None else err.get("input")
@@ -112,16 +118,8 @@ class ConfigError(NeedlesError):
         where: str,
         fields: Iterable[str] = (),
         values: Mapping[str, Any] | None = None,
+        noun: str = "field",
     ) -> ConfigError:
         """The error of a pydantic :class:`ValidationError` (see :func:`validation_problems`)."""
-        return cls(where, validation_problems(exc, fields, values))
+        return cls(where, validation_problems(exc, fields, values, noun))
 
-
-def format_validation_error(
-    exc: ValidationError,
-    where: str,
-    fields: Iterable[str] = (),
-    values: Mapping[str, Any] | None = None,
-) -> str:
-    """The message of :meth:`ConfigError.from_validation` (one line per problem)."""
-    return str(ConfigError.from_validation(exc, where, fields, values))

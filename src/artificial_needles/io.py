@@ -25,6 +25,15 @@ _SPECIAL = (
 )
 
 
+def umask_mode(mode: int) -> int:
+    """``mode`` less the process umask: the permissions ``open()`` or ``mkdir()`` would give a
+    new file (``0o666``) or folder (``0o777``). Output written into a temporary file or folder
+    (created private) gets them before it is renamed into place."""
+    umask = os.umask(0)
+    os.umask(umask)
+    return mode & ~umask
+
+
 def check_output(path: str | os.PathLike[str]) -> Path:
     """The regular file that writing ``path`` creates or replaces, symbolic links followed.
 
@@ -87,9 +96,7 @@ def atomic_write(path: str | os.PathLike[str], mode: str = "w") -> Iterator[IO]:
         try:
             bits = stat.S_IMODE(os.stat(target).st_mode)
         except FileNotFoundError:
-            umask = os.umask(0)
-            os.umask(umask)
-            bits = 0o666 & ~umask
+            bits = umask_mode(0o666)
         os.chmod(tmp, bits)
         os.replace(tmp, target)
     except BaseException:

@@ -60,6 +60,9 @@ DOMAIN_CLASSES: dict[str, tuple[int, int | None]] = {
     "eval": (1, 1),
     "validation": (1, 0),
 }
+#: Set in every evaluation seed (the lm-eval KV documents' cells and a trainer's eval split):
+#: their random streams are never a training seed's (which stay below 2**63).
+EVAL_SEED_BIT = 1 << 63
 #: The key of the class hash (never change it; see the module docstring).
 CLASS_SALT = 0x5EED_A17E_0F1C_1A55
 _M64 = (1 << 64) - 1

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import pytest
+
+from artificial_needles import __version__
 from artificial_needles.axolotl.evaluation import (
     eval_settings,
     headline,
@@ -9,6 +12,7 @@ from artificial_needles.axolotl.evaluation import (
     model_args_for,
     run_metadata,
 )
+from artificial_needles.eval.runner import run_record
 
 
 class Cfg(dict):
@@ -73,7 +77,20 @@ def test_both_stages_share_the_settings_and_record_them(tmp_path):
     assert base["label"] == "Mistral-7B" and tuned["label"] == "mistral-kv"
     assert base["seed"] == tuned["seed"] == 2
     assert (base["stage"], tuned["stage"]) == ("base", "finetuned")
-    assert base["apply_chat_template"] is tuned["apply_chat_template"] is True
+    assert base["version"] == tuned["version"] == __version__
+
+
+@pytest.mark.parametrize("chat", [True, False])
+def test_results_record_states_the_chat_template_choice(tmp_path, chat):
+    """The record written into the results files is built by the runner from the
+    ``apply_chat_template`` that the plugin passes to lm-eval: both follow the config."""
+    cfg = Cfg(output_dir=str(tmp_path / "run"), base_model="b", needles_eval_chat_template=chat)
+    settings = eval_settings(cfg)
+    assert settings.apply_chat_template is chat and settings.metadata["chat_template"] is chat
+    record = run_metadata(cfg, "finetuned")
+    info = {k: record[k] for k in ("label", "seed", "stage")}
+    assert record["apply_chat_template"] is chat
+    assert record == run_record(info, {"pretrained": "b"}, {}, settings.apply_chat_template)
 
 
 def test_seeds_of_one_config_share_a_label(tmp_path):

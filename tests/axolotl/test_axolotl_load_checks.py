@@ -1,4 +1,4 @@
-"""Mistakes that used to surface only after training now fail when the config is loaded
+"""Mistakes in the evaluation settings fail when the config is loaded, not after training
 (`axolotl preprocess` / `axolotl train` stop before any work), naming what is wrong."""
 
 from __future__ import annotations

@@ -10,10 +10,10 @@ from __future__ import annotations
 import re
 
 import pytest
-from tiny import END_OF_TURN, build_tokenizer
 
 from artificial_needles.axolotl.dataset import generate_rows
 from artificial_needles.axolotl.rows import IGNORE_INDEX, build_row, slot_spans, trainable_text
+from artificial_needles.testing import END_OF_TURN, build_tokenizer
 
 FAMILIES = ["mistral", "llama3", "chatml"]
 MAX_TOKENS = 384

@@ -17,7 +17,8 @@ from pathlib import Path
 
 import pytest
 import yaml
-from tiny import OFFLINE_ENV as OFFLINE
+
+from artificial_needles.testing import OFFLINE_ENV as OFFLINE
 
 SMOKE = Path(__file__).parents[2] / "configs" / "axolotl" / "tiny-cpu-smoke.yml"
 AXOLOTL = str(Path(sys.executable).parent / "axolotl")

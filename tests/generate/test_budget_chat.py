@@ -1,4 +1,4 @@
-"""Budgets size the whole conversation as the model sees it (issue 8, item 2).
+"""Budgets size the whole conversation as the model sees it.
 
 Every format x chat template on/off x tokenizer kind, with margin 0: each written sample is
 recounted here independently, with the tokenizer's own machinery (``apply_chat_template`` of
@@ -60,8 +60,9 @@ def _recount_hf(tokenizer, messages: list[dict], chat: bool) -> int:
 @pytest.fixture(scope="module")
 def hf_dirs(tiny_tokenizer_dir, tmp_path_factory) -> dict[str, Path]:
     """The tiny BPE tokenizer with two chat templates that render a system turn."""
-    from tiny import LLAMA3
     from transformers import AutoTokenizer
+
+    from artificial_needles.testing import LLAMA3
 
     llama3 = tmp_path_factory.mktemp("tiny-llama3")
     tok = AutoTokenizer.from_pretrained(tiny_tokenizer_dir)

@@ -1,4 +1,4 @@
-"""Clean errors of `generate` / `validate` (issue 8, items 5 and 8) and `--version` (item 13)."""
+"""Clean errors of `generate` / `validate` and `--version`."""
 
 from __future__ import annotations
 

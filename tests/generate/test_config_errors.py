@@ -1,4 +1,4 @@
-"""Config errors are one clean line per problem, naming the field and the fix (issue 8 item 8).
+"""Config errors are one clean line per problem, naming the field and the fix.
 
 pydantic's own words must not leak: no "Value error, " prefix, no bare "Input should be", and an
 unknown field gets a "did you mean" and the list of valid fields. A ``--set`` value that is

@@ -1,4 +1,4 @@
-"""Counts after adding or dropping a dictionary line (issue 10): exact, and without recounting.
+"""Counts after adding or dropping a dictionary line: exact, and without recounting.
 
 A fill-mode sample whose first exact count is over (or well under) the budget drops (or adds)
 whole dictionary lines. For a tokenizer that counts additively over lines, the new count is the

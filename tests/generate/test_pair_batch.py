@@ -18,7 +18,7 @@ import sys
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from test_speed_pins import FILE_PINS
+from test_output_pins import FILE_PINS
 
 from artificial_needles.generators.draw import digit_spans
 from artificial_needles.generators.pair_batch import PURE_PYTHON_BATCHES, PairBatch

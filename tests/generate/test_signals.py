@@ -1,4 +1,4 @@
-"""Ctrl-C and SIGTERM during `artificial-needles generate` (issue 8, item 5).
+"""Ctrl-C and SIGTERM during `artificial-needles generate`.
 
 A real console-script process generates a large set; once its hidden temporary file exists it
 gets the signal. It must remove the temporary file, leave no output, print one line on stderr

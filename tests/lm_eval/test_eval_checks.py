@@ -1,4 +1,4 @@
-"""Checks before any model loads (issue 8 items 4, 6, 7, 13): task names, data files, metadata,
+"""Checks before any model loads: task names, data files, metadata,
 model paths; broken data files give one line naming the file and the fault."""
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ def _one_line(exc: pytest.ExceptionInfo) -> str:
     return msg
 
 
-# -- item 6: broken data files ---------------------------------------------------------------
+# -- broken data files -----------------------------------------------------------------------
 
 
 def test_flenqa_non_gzip_file_named_gz(tmp_path):
@@ -66,7 +66,7 @@ def test_flenqa_bad_parquet(tmp_path):
     assert _one_line(exc).startswith(f"{path}: not a readable parquet file")
 
 
-# -- item 4: check_tasks ---------------------------------------------------------------------
+# -- check_tasks -----------------------------------------------------------------------------
 
 
 def test_check_tasks_names_a_misspelled_task():
@@ -90,7 +90,7 @@ def test_check_tasks_flenqa_offline_without_file(monkeypatch):
 
     monkeypatch.setenv("HF_DATASETS_OFFLINE", "1")
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
-    flenqa._hub_records.cache_clear()
+    flenqa.hub_records.cache_clear()
     with pytest.raises(NeedlesError, match="alonj/FLenQA.*flenqa_data"):
         check_tasks(["flenqa"], {})
 
@@ -114,17 +114,17 @@ def test_check_tasks_reads_the_data_and_validates_metadata(tmp_path, tiny_tokeni
         check_tasks(["kv_retrieval_simple"], {"tokenizer": "/no/such/tok"})
 
 
-# -- item 7: metadata model and artificial-needles eval errors ------------------------------
+# -- metadata model and artificial-needles eval errors --------------------------------------
 
 
 @pytest.mark.parametrize(
     ("value", "message"),
     [
         ('["a"]', "--metadata: expected a JSON object"),
-        ('{"num_samples": "many"}', "--metadata: num_samples = 'many': "),
+        ('{"num_samples": "many"}', "--metadata: num_samples: must be an integer, got 'many'"),
         ('{"mdqa_dat": "x"}', "--metadata: unknown key 'mdqa_dat' (did you mean 'mdqa_data'?)"),
-        ('{"depth_buckets": 0}', "--metadata: depth_buckets = 0: "),
-        ('{"max_seq_lengths": [0]}', "--metadata: max_seq_lengths = "),
+        ('{"depth_buckets": 0}', "--metadata: depth_buckets: must be >= 1, got 0"),
+        ('{"max_seq_lengths": [0]}', "--metadata: max_seq_lengths: must be one or more positive"),
         ("{oops", "--metadata: not valid JSON"),
     ],
 )
@@ -161,7 +161,7 @@ def _eval(argv, capsys):
         (["--model_args", "pretrained=M", "--tasks", "x", "--metadata", '["a"]'], "JSON object"),
         (
             ["--model_args", "pretrained=M", "--tasks", "x", "--metadata", '{"num_samples": "x"}'],
-            "num_samples = 'x'",
+            "num_samples: must be an integer, got 'x'",
         ),
         (
             ["--model_args", "pretrained=M", "--tasks", "x", "--metadata", '{"mdqa_dat": "x"}'],
@@ -183,7 +183,7 @@ def test_eval_cli_unknown_task_before_model_loads(tiny_model_dir, capsys):
     assert code == 2 and "did you mean 'mdqa_20docs_pos1'" in err
 
 
-# -- item 13: eval --help ----------------------------------------------------------------------
+# -- eval --help -------------------------------------------------------------------------------
 
 
 def test_eval_help_lists_lm_eval_options(capsys):

@@ -1,5 +1,5 @@
-"""Real lm-eval runs through our runner (tiny model, CPU): the run record and chat-template rule
-(issue 8 item 3), one task at a time (item 4), buckets that follow the run (items 10, 11)."""
+"""Real lm-eval runs through our runner (tiny model, CPU): the run record and chat-template rule,
+one task at a time, buckets that follow the run."""
 
 from __future__ import annotations
 

@@ -112,7 +112,7 @@ def test_hub_fallback_offline_says_how_to_point_at_a_file(monkeypatch):
     monkeypatch.delenv(flenqa.ENV_VAR, raising=False)
     monkeypatch.setenv("HF_DATASETS_OFFLINE", "1")
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
-    flenqa._hub_records.cache_clear()
+    flenqa.hub_records.cache_clear()
     assert flenqa.data_location({}) is None
     with pytest.raises(NeedlesError, match="alonj/FLenQA.*ARTIFICIAL_NEEDLES_FLENQA_DATA"):
         flenqa.build_docs("pir", False, None)

@@ -1,9 +1,8 @@
-"""KV eval documents stay byte-identical through speed work (issue 10).
+"""Pinned KV eval documents: the documents of fixed metadata hash to fixed values.
 
-The hashes were taken from the documents as built without the KV eval caching (a fresh
-generator per cell, as before the speed work) with the eval domain of issue 8 (commit
-"[overlap]"); any change of them is a change of the eval set and must come with a task version
-bump.
+The hashes are those of the documents built with a fresh generator per cell (no caching across
+cells) in the eval data domain; any change of them is a change of the eval set and must come
+with a task version bump.
 """
 
 from __future__ import annotations

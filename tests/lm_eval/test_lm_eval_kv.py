@@ -139,8 +139,8 @@ def test_custom_dataset_counts_the_system_turn(tiny_tokenizer_dir, tmp_path):
 
 @pytest.mark.parametrize("task", ["simple-kv", "multi-subkey-kv"])
 def test_eval_docs_do_not_repeat_training_samples(counter, task):
-    """Issue 8 item 1 (the reported case): eval cell seeds were ``seed * 10_000 + cell``, so
-    with seed s the first cell drew the gold (key, value) of training samples of seed s. Here:
+    """Eval cell seeds of the form ``seed * 10_000 + cell`` would make the first cell of seed s
+    draw the gold (key, value) of training samples of seed s: none may. Here:
     eval seeds 0-2 against training seeds 0-2, indices 0-99, same budget. Compared: the gold
     (key, value) pairs and the gold dictionary's line (as printed in the prompt)."""
     from artificial_needles.eval.kv_docs import cell_seed

@@ -1,4 +1,4 @@
-"""``artificial-needles configs list | copy``: the shipped Axolotl configs (issue 7.5)."""
+"""``artificial-needles configs list | copy``: the shipped Axolotl configs."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""``artificial_needles.testing`` and ``artificial-needles tiny-model`` (issue 8.13).
+"""``artificial_needles.testing`` and ``artificial-needles tiny-model``.
 
 The commands written in ``configs/axolotl/tiny-cpu-smoke.yml``'s comment are run as written, in
 an empty folder, and give a model that the config loads (``base_model: ./tiny-model``).

@@ -1,4 +1,4 @@
-"""Issue 7.5: a real, non-editable wheel install works on its own.
+"""A real, non-editable wheel install works on its own.
 
 The wheel is built from the working tree and installed with ``pip install --target`` into a
 fresh folder; the console script and the modules there give the tasks path, lm-eval's task list,

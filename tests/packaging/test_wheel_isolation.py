@@ -1,4 +1,4 @@
-"""Issue 7.1: our wheel installs nothing top-level that another distribution could clobber.
+"""Our wheel installs nothing top-level that another distribution could clobber.
 
 Our wheel and a rival one that ships top-level ``lm_eval_tasks`` and ``axolotl_plugins``
 (where our old layout put ours) are installed with one ``pip install --target`` into a fresh

@@ -44,7 +44,7 @@ def _lm_eval(model: Path, out: Path, seed: int, meta: dict, cwd: Path) -> None:
 
 @pytest.mark.slow
 def test_report_on_real_lm_eval_runs(tmp_path, tiny_model_dir, capsys):
-    from tiny import build_model
+    from artificial_needles.testing import build_model
 
     other = build_model(tmp_path / "model-b", seed=1)
     data = tmp_path / "mdqa"

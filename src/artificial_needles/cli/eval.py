@@ -87,8 +87,6 @@ def run(args: argparse.Namespace) -> int:
     from artificial_needles.eval.runner import evaluate
 
     cfg, metadata, chat_given = _options(list(getattr(args, "extra", [])))
-    from lm_eval.utils import handle_non_serializable, make_table
-
     if cfg.wandb_args:
         raise NeedlesError(
             "--wandb_args is not supported by artificial-needles eval; use `lm_eval run "
@@ -127,12 +125,21 @@ def run(args: argparse.Namespace) -> int:
         torch_random_seed=seed[2],
         fewshot_random_seed=seed[3],
     )
-    if not results:
-        return 0
+    if results:
+        _print_results(cfg, results)
+    return 0
+
+
+def _print_results(cfg: Any, results: dict[str, Any]) -> None:
+    """lm-eval's tables (and, with --show_config, the whole results) on stdout."""
+    from lm_eval.utils import handle_non_serializable, make_table
+
+    from artificial_needles.eval.runner import RUN_KEY
+
     results.pop("samples", None)
     if cfg.show_config:
         print(json.dumps(results, indent=2, default=handle_non_serializable, ensure_ascii=False))
-    record = results.get("artificial_needles", {})
+    record = results.get(RUN_KEY, {})
     print(
         f"{cfg.model} ({cfg.model_args}), gen_kwargs: ({cfg.gen_kwargs}), limit: {cfg.limit}, "
         f"num_fewshot: {cfg.num_fewshot}, batch_size: {cfg.batch_size}, "
@@ -142,4 +149,3 @@ def run(args: argparse.Namespace) -> int:
     if "groups" in results:
         print(make_table(results, "groups"))
     sys.stdout.flush()
-    return 0

@@ -8,6 +8,7 @@ import sys
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from artificial_needles.cli.param_flags import DeferredFlagsParser, defer_generator_flags
 from artificial_needles.cli.util import (
     VersionAction,
     positive_int,
@@ -110,7 +111,7 @@ def _tasks_path(args: argparse.Namespace) -> int:
     return 0
 
 
-def _configure_generate(g: argparse.ArgumentParser) -> None:
+def _configure_generate(g: DeferredFlagsParser) -> None:
     g.add_argument("task", help="generator name (see `artificial-needles list`)")
     g.add_argument("--preset", help="named parameter set, e.g. paper-mistral")
     g.add_argument(
@@ -135,8 +136,6 @@ def _configure_generate(g: argparse.ArgumentParser) -> None:
     g.add_argument("--progress", action="store_true", help="progress bar even without a terminal")
     g.add_argument("-o", "--output", required=True, help="output .jsonl path")
     g.set_defaults(func=_generate, param_names=[])
-    from artificial_needles.cli.param_flags import defer_generator_flags
-
     defer_generator_flags(g)  # a flag per generator parameter (options.generator_params)
 
 
@@ -217,7 +216,7 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
         "(Xiong et al. 2024, arXiv 2406.19292).",
     )
     parser.add_argument("--version", action=VersionAction)
-    sub = parser.add_subparsers(dest="command", required=True)
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=DeferredFlagsParser)
     for name, (help_text, configure, options) in COMMANDS.items():
         command = sub.add_parser(name, help=help_text, **options)
         if only is None or only == name:

@@ -56,9 +56,12 @@ def add_param_flags(parser: argparse.ArgumentParser, params: Iterable[ParamSpec]
     added = []
     for spec in params:
         kw = flag_kwargs(spec)
-        if kw is None or spec.cli_flag in parser._option_string_actions:
+        if kw is None:
             continue
-        parser.add_argument(spec.cli_flag, **kw)
+        try:
+            parser.add_argument(spec.cli_flag, **kw)
+        except argparse.ArgumentError:  # the parser has this flag already
+            continue
         added.append(spec.name)
     return added
 
@@ -95,14 +98,22 @@ def parse_set(items: Iterable[str]) -> dict[str, Any]:
     return out
 
 
-class _DeferredFlags:
-    """Mixin of an argument parser: runs ``_add_deferred(self)`` once, before the parser's
-    first parse or help text."""
+class DeferredFlagsParser(argparse.ArgumentParser):
+    """An argument parser that can be given flags to add later: :meth:`defer` stores a
+    function that adds them, run once before the parser's first parse or help text (so that
+    building the parser imports nothing the flags need). ``build_parser`` makes every
+    subcommand's parser one (``add_subparsers(parser_class=...)``)."""
 
-    _add_deferred: Callable[[argparse.ArgumentParser], None] | None = None
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.deferred: Callable[[argparse.ArgumentParser], None] | None = None
+
+    def defer(self, add: Callable[[argparse.ArgumentParser], None]) -> None:
+        """Run ``add(self)`` before the first parse or help text."""
+        self.deferred = add
 
     def _ensure_flags(self) -> None:
-        add, self._add_deferred = self._add_deferred, None
+        add, self.deferred = self.deferred, None
         if add is not None:
             add(self)
 
@@ -123,7 +134,7 @@ class _DeferredFlags:
         return super().format_usage()
 
 
-def defer_generator_flags(parser: argparse.ArgumentParser) -> None:
+def defer_generator_flags(parser: DeferredFlagsParser) -> None:
     """Give ``parser`` the generator parameter flags when it is first used."""
 
     def add(p: argparse.ArgumentParser) -> None:
@@ -133,7 +144,4 @@ def defer_generator_flags(parser: argparse.ArgumentParser) -> None:
         names = add_param_flags(group, generator_params().values())  # type: ignore[arg-type]
         p.set_defaults(param_names=names)
 
-    cls = type(parser)
-    if not issubclass(cls, _DeferredFlags):
-        parser.__class__ = type(f"Deferred{cls.__name__}", (_DeferredFlags, cls), {})
-    parser._add_deferred = add  # type: ignore[attr-defined]
+    parser.defer(add)

@@ -17,6 +17,7 @@ import tempfile
 from pathlib import Path
 
 from artificial_needles.errors import NeedlesError
+from artificial_needles.io import umask_mode
 
 
 def configure_parser(parser: argparse.ArgumentParser) -> None:
@@ -67,7 +68,7 @@ def write_tiny_model(
         ) from exc
     try:
         build_model(tmp, chat_template=chat_template, seed=seed, arch=arch)
-        tmp.chmod(0o777 & ~_umask())
+        tmp.chmod(umask_mode(0o777))
         if target.is_dir() and any(target.iterdir()):
             shutil.rmtree(target)
         os.replace(tmp, target)  # onto a missing or empty folder
@@ -76,12 +77,6 @@ def write_tiny_model(
             shutil.rmtree(tmp)
         raise
     return target
-
-
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
 
 
 def run(args: argparse.Namespace) -> int:

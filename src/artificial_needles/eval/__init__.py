@@ -7,7 +7,8 @@ Public API (importable from here; lm-eval is imported inside functions only):
 * :func:`check_tasks`: check a task selection before any model loads (:mod:`~.checks`);
 * :func:`check_prompt_lengths`, :class:`LengthProblem`: the length check (:mod:`~.lengths`).
 
-The rest of the package: :mod:`~.metadata` (our tasks' ``--metadata`` keys), :mod:`~.scoring`
+The rest of the package: :mod:`~.task_names` (the names of our tasks, families and groups),
+:mod:`~.metadata` (our tasks' ``--metadata`` keys), :mod:`~.scoring`
 (every scorer, usable without lm-eval), :mod:`~.mdqa`, :mod:`~.flenqa`, :mod:`~.kv_docs`,
 :mod:`~.files` (eval data and exact prompts), :mod:`~.paths` (``--include_path``) and
 :mod:`~.lm_eval_compat` (the one place that relies on lm-eval internals).

@@ -13,14 +13,20 @@ import difflib
 import logging
 import math
 import os
-import re
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
 from artificial_needles.errors import NeedlesError
+from artificial_needles.eval.task_names import (
+    FLENQA_PREFIX,
+    KV_PREFIX,
+    MDQA_PREFIX,
+    MDQA_TASK,
+    is_family_task,
+)
+from artificial_needles.tokens.counter import is_missing_path
 
-_MDQA = re.compile(r"mdqa_(\d+)docs_pos(\d+)$")
 _OFFLINE = ("HF_HUB_OFFLINE", "HF_DATASETS_OFFLINE")
 log = logging.getLogger(__name__)
 
@@ -59,8 +65,8 @@ def unknown_tasks(names: Iterable[str], manager: Any) -> None:
 
 
 def our_leaf_tasks(names: Iterable[str], manager: Any) -> list[str]:
-    """The leaf tasks of our families (mdqa_, flenqa_, kv_retrieval_) among ``names``, with our
-    groups expanded (lm-eval's own groups are not opened)."""
+    """The leaf tasks of our families (see :mod:`artificial_needles.eval.task_names`) among
+    ``names``, with our groups expanded (lm-eval's own groups are not opened)."""
     from artificial_needles.eval.lm_eval_compat import group_yaml_tasks, index_entry
     from artificial_needles.eval.paths import tasks_path
 
@@ -74,7 +80,7 @@ def our_leaf_tasks(names: Iterable[str], manager: Any) -> list[str]:
             todo[:0] = [t for t in group_yaml_tasks(path) if isinstance(t, str)]
         elif kind == "tag":
             todo[:0] = members
-        elif name.startswith(("mdqa_", "flenqa_", "kv_retrieval_")) and name not in out:
+        elif is_family_task(name) and name not in out:
             out.append(name)
     return out
 
@@ -86,7 +92,7 @@ def _offline() -> bool:
 def _check_mdqa(leaves: list[str], metadata: dict[str, Any]) -> None:
     from artificial_needles.eval import mdqa
 
-    tasks = [t for t in leaves if t.startswith("mdqa_")]
+    tasks = [t for t in leaves if t.startswith(MDQA_PREFIX)]
     if not tasks:
         return
     try:
@@ -94,7 +100,7 @@ def _check_mdqa(leaves: list[str], metadata: dict[str, Any]) -> None:
     except NeedlesError as exc:
         raise NeedlesError(f"{', '.join(tasks)}: {exc}") from None
     for task in tasks:
-        m = _MDQA.match(task)
+        m = MDQA_TASK.match(task)
         n, pos = (int(m.group(1)), int(m.group(2))) if m else (None, 1)
         mdqa.read_records(mdqa.find_file(location, n, pos))
 
@@ -102,7 +108,7 @@ def _check_mdqa(leaves: list[str], metadata: dict[str, Any]) -> None:
 def _check_flenqa(leaves: list[str], metadata: dict[str, Any]) -> None:
     from artificial_needles.eval import flenqa
 
-    tasks = [t for t in leaves if t.startswith("flenqa_")]
+    tasks = [t for t in leaves if t.startswith(FLENQA_PREFIX)]
     if not tasks:
         return
     location = flenqa.data_location(metadata)
@@ -112,7 +118,7 @@ def _check_flenqa(leaves: list[str], metadata: dict[str, Any]) -> None:
 
 
 def _check_kv(leaves: list[str], metadata: dict[str, Any]) -> None:
-    tasks = [t for t in leaves if t.startswith("kv_retrieval_")]
+    tasks = [t for t in leaves if t.startswith(KV_PREFIX)]
     if not tasks:
         return
     tokenizer = metadata.get("tokenizer") or metadata.get("pretrained")
@@ -174,7 +180,7 @@ def check_model_path(name: str, what: str = "model") -> None:
     p = Path(name).expanduser()
     if p.exists():
         return
-    if name.startswith(("/", ".", "~")) or name.count("/") > 1:
+    if is_missing_path(name):
         raise NeedlesError(f"{what} path {p} does not exist")
     if _offline() and "/" in name:
         try:

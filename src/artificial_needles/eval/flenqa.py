@@ -22,6 +22,7 @@ from typing import Any
 from artificial_needles.errors import NeedlesError
 from artificial_needles.eval.files import json_lines, parquet_rows, read_cached
 from artificial_needles.eval.scoring import flenqa_label
+from artificial_needles.eval.task_names import FLENQA_SUBSETS
 
 HUB_DATASET = "alonj/FLenQA"
 HUB_SPLIT = "eval"
@@ -29,8 +30,8 @@ ENV_VAR = "ARTIFICIAL_NEEDLES_FLENQA_DATA"
 METADATA_KEY = "flenqa_data"
 QUESTION = "assertion/question"
 
-#: task suffix -> value of the records' ``dataset`` field
-SUBSETS = {"pir": "PIR", "monorel": "MonoRel", "ruletaker": "Simplified RuleTaker"}
+#: task suffix -> value of the records' ``dataset`` field (defined with the task names)
+SUBSETS = FLENQA_SUBSETS
 CTX_SIZES = (250, 500, 1000, 2000, 3000)
 DISPERSIONS = ("first", "middle", "last", "random")
 PADDING_TYPES = ("same", "books", "identity")
@@ -151,14 +152,15 @@ def read_hub() -> tuple[tuple[str, dict[str, Any]], ...]:
     return tuple((f"{HUB_DATASET}[{i}]", rec) for i, rec in enumerate(ds))
 
 
-_hub_records = functools.lru_cache(maxsize=1)(read_hub)
+#: :func:`read_hub`, cached (``hub_records.cache_clear()`` forgets it).
+hub_records = functools.lru_cache(maxsize=1)(read_hub)
 
 
 def records(location: str | None) -> tuple[tuple[str, dict[str, Any]], ...]:
     """``(where, record)`` of a local ``.jsonl`` / ``.jsonl.gz`` / ``.parquet`` file, or of the
     hub dataset when ``location`` is None; read once per file version."""
     if not location:
-        return _hub_records()
+        return hub_records()
     return read_cached(location, _parse_local, "FLenQA data file", _HINT)
 
 

@@ -37,7 +37,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from artificial_needles.errors import NeedlesError
-from artificial_needles.seeding import sample_seed
+from artificial_needles.seeding import EVAL_SEED_BIT, sample_seed
 from artificial_needles.tokens.counter import TokenCounter
 
 if TYPE_CHECKING:
@@ -49,8 +49,9 @@ MAX_BUCKETS = 100
 
 
 def cell_seed(task: str, seed: int, length: int, buckets: int, bucket: int) -> int:
-    """Generator seed of one eval cell: 64-bit, from its own hash label (>= 2**63)."""
-    return sample_seed(seed, bucket, f"eval/{task}/{length}/{buckets}") | (1 << 63)
+    """Generator seed of one eval cell: 64-bit, from its own hash label (with
+    :data:`~artificial_needles.seeding.EVAL_SEED_BIT` set)."""
+    return sample_seed(seed, bucket, f"eval/{task}/{length}/{buckets}") | EVAL_SEED_BIT
 
 
 def depth_starts(buckets: int) -> list[int]:

@@ -51,9 +51,9 @@ def run_parser(prog: str = "artificial-needles eval") -> argparse.ArgumentParser
     except ImportError as exc:
         raise _need_lm_eval(exc) from exc
     top = argparse.ArgumentParser(prog=prog, add_help=False)
-    Run(top.add_subparsers(dest="command"))
-    sub = next(a for a in top._actions if isinstance(a, argparse._SubParsersAction))
-    parser = sub.choices["run"]
+    commands = top.add_subparsers(dest="command")
+    Run(commands)
+    parser = commands.choices["run"]
     parser.prog = prog
     parser.usage = f"{prog} --model <model> --tasks <task> ... --model_args <arg=value> [options]"
     return parser

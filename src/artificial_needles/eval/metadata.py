@@ -9,12 +9,12 @@ values, extra keys).
 
 from __future__ import annotations
 
-import difflib
 import json
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from artificial_needles.config_errors import ConfigError
 from artificial_needles.errors import NeedlesError
 
 #: Keys lm-eval itself puts into task metadata, or that model_args merge in.
@@ -68,20 +68,11 @@ class EvalMetadata(BaseModel):
 KEYS = tuple(EvalMetadata.model_fields)
 
 
-def _suggest(key: str) -> str:
-    close = difflib.get_close_matches(key, KEYS, n=1)
-    return f" (did you mean {close[0]!r}?)" if close else ""
-
-
-def _first_error(exc: ValidationError, where: str) -> NeedlesError:
-    err = exc.errors()[0]
-    field = ".".join(str(x) for x in err["loc"]) or "?"
-    if err["type"] == "extra_forbidden":
-        return NeedlesError(
-            f"{where}: unknown key {field!r}{_suggest(field)}; valid keys: {', '.join(KEYS)}"
-        )
-    msg = err["msg"].removeprefix("Value error, ")
-    return NeedlesError(f"{where}: {field} = {err.get('input')!r}: {msg}")
+def _checked(values: dict[str, Any], where: str) -> EvalMetadata:
+    try:
+        return EvalMetadata(**values)
+    except ValidationError as exc:
+        raise ConfigError.from_validation(exc, where, KEYS, values, noun="key") from None
 
 
 def parse_metadata(value: Any, where: str = "--metadata") -> dict[str, Any]:
@@ -101,11 +92,7 @@ def parse_metadata(value: Any, where: str = "--metadata") -> dict[str, Any]:
             f"{where}: expected a JSON object such as '{{\"num_samples\": 5}}', got "
             f"{type(value).__name__} {value!r}"
         )
-    ours = {k: v for k, v in value.items() if k not in LM_EVAL_KEYS}
-    try:
-        EvalMetadata(**ours)
-    except ValidationError as exc:
-        raise _first_error(exc, where) from None
+    _checked({k: v for k, v in value.items() if k not in LM_EVAL_KEYS}, where)
     return dict(value)
 
 
@@ -120,7 +107,4 @@ def task_options(kwargs: dict[str, Any], where: str = "task metadata") -> EvalMe
             "yes",
             "on",
         }
-    try:
-        return EvalMetadata(**known)
-    except ValidationError as exc:
-        raise _first_error(exc, where) from None
+    return _checked(known, where)

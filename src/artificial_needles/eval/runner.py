@@ -47,13 +47,12 @@ def run_record(
     metadata: dict[str, Any],
     chat: bool | str,
 ) -> dict[str, Any]:
-    """The ``"artificial_needles"`` entry of a results file."""
-    from importlib.metadata import PackageNotFoundError, version
+    """The ``"artificial_needles"`` entry of a results file (label, seed, apply_chat_template,
+    stage, version): the one builder of it, for ``artificial-needles eval``, ``run_lm_eval`` and
+    the Axolotl plugin. ``run_info`` gives label, seed and stage (the label defaults to the
+    model's ``pretrained``, the seed to the metadata's); ``chat`` is the chat-template choice."""
+    from artificial_needles import __version__
 
-    try:
-        ours = version("artificial-needles")
-    except PackageNotFoundError:  # pragma: no cover - running from a source tree
-        ours = "unknown"
     info = dict(run_info or {})
     label = info.get("label") or str(model_args.get("pretrained") or "model")
     seed = info.get("seed", metadata.get("seed"))
@@ -62,7 +61,7 @@ def run_record(
         "seed": None if seed is None else int(seed),
         "apply_chat_template": bool(chat),
         "stage": info.get("stage"),
-        "version": ours,
+        "version": __version__,
     }
 
 
@@ -143,6 +142,37 @@ def open_session(
     return session
 
 
+def _check_lengths(s: Session, task_dict: dict[str, Any], kwargs: dict[str, Any]) -> None:
+    """Raise NeedlesError when a prompt of ``task_dict`` would be truncated by the model."""
+    from lm_eval.utils import simple_parse_args_string
+
+    from artificial_needles.eval.lengths import check_prompt_lengths
+
+    if not (hasattr(s.lm, "tok_encode") and hasattr(s.lm, "max_length")):
+        log.warning("model %s has no tokenizer or max_length: lengths not checked", s.model)
+        return
+    gen_kwargs = kwargs.get("gen_kwargs")
+    problems = check_prompt_lengths(
+        s.lm,
+        task_dict,
+        limit=kwargs.get("limit"),
+        apply_chat_template=s.chat,
+        system_instruction=kwargs.get("system_instruction"),
+        fewshot_as_multiturn=bool(kwargs.get("fewshot_as_multiturn", False)),
+        gen_kwargs=(
+            simple_parse_args_string(gen_kwargs) if isinstance(gen_kwargs, str) else gen_kwargs
+        ),
+    )
+    if problems:
+        raise NeedlesError(
+            "prompts would be truncated (lm-eval cuts them silently):\n  "
+            + "\n  ".join(map(str, problems))
+            + "\nraise max_length in --model_args (if the model supports it), lower "
+            "the task's lengths (e.g. --metadata max_seq_lengths) or max_gen_toks, "
+            "or pass --no_check_lengths to run anyway"
+        )
+
+
 def run_session(
     s: Session,
     tasks: list[str],
@@ -153,12 +183,13 @@ def run_session(
     tracker_args: dict[str, Any] | None,
     evaluate_kwargs: dict[str, Any],
 ) -> dict[str, Any]:
+    """Run ``tasks`` on the session's model (lm-eval's ``simple_evaluate``), prompt lengths
+    checked first, our record added; saved under ``output_path`` when given. Returns lm-eval's
+    results (``{}`` on a non-zero rank of a distributed run)."""
     import lm_eval
     from lm_eval.loggers import EvaluationTracker
     from lm_eval.tasks import TaskManager
-    from lm_eval.utils import simple_parse_args_string
 
-    from artificial_needles.eval.lengths import check_prompt_lengths
     from artificial_needles.eval.lm_eval_compat import (
         load_tasks,
         once_task_manager,
@@ -167,32 +198,8 @@ def run_session(
 
     kwargs = {**evaluate_kwargs, "apply_chat_template": s.chat}
     task_manager = once_task_manager(TaskManager)(include_path=s.paths, metadata=dict(s.meta))
-    gen_kwargs = kwargs.get("gen_kwargs")
     if check_lengths:
-        if not (hasattr(s.lm, "tok_encode") and hasattr(s.lm, "max_length")):
-            log.warning("model %s has no tokenizer or max_length: lengths not checked", s.model)
-        else:
-            problems = check_prompt_lengths(
-                s.lm,
-                load_tasks(task_manager, tasks),
-                limit=kwargs.get("limit"),
-                apply_chat_template=s.chat,
-                system_instruction=kwargs.get("system_instruction"),
-                fewshot_as_multiturn=bool(kwargs.get("fewshot_as_multiturn", False)),
-                gen_kwargs=(
-                    simple_parse_args_string(gen_kwargs)
-                    if isinstance(gen_kwargs, str)
-                    else gen_kwargs
-                ),
-            )
-            if problems:
-                raise NeedlesError(
-                    "prompts would be truncated (lm-eval cuts them silently):\n  "
-                    + "\n  ".join(map(str, problems))
-                    + "\nraise max_length in --model_args (if the model supports it), lower "
-                    "the task's lengths (e.g. --metadata max_seq_lengths) or max_gen_toks, "
-                    "or pass --no_check_lengths to run anyway"
-                )
+        _check_lengths(s, load_tasks(task_manager, tasks), kwargs)
     quiet_git_probe()
     tracker = EvaluationTracker(output_path=output_path, **(tracker_args or {}))
     results = lm_eval.simple_evaluate(

@@ -22,6 +22,8 @@ from artificial_needles.report.model import (
 )
 from artificial_needles.report.plots import Panel, Series, line_figure
 
+#: Each general benchmark's main metrics, first preferred; the keys are
+#: :data:`~artificial_needles.eval.task_names.GENERAL_TASKS` in order (a test keeps them equal).
 MAIN_METRICS = {
     "mmlu": ("acc,none",),
     "hellaswag": ("acc_norm,none",),

@@ -15,12 +15,12 @@ import json
 import re
 from collections import defaultdict
 
+from artificial_needles.eval.task_names import KV_TASK
 from artificial_needles.report.load import Run
 from artificial_needles.report.model import Context, Figure, Section, Table
 from artificial_needles.report.plots import Grid, heatmap_figure
 from artificial_needles.report.stats import Agg, aggregate
 
-KV = re.compile(r"^kv_retrieval_(\w+)$")
 LENGTH = re.compile(r"^acc_(\d+),none$")
 DEPTH = re.compile(r"^acc_depth_(\d+),none$")
 JOINT = re.compile(r"^acc_(\d+)_depth_(\d+),none$")
@@ -73,13 +73,30 @@ def _num(x: float) -> str:
 
 
 def _gridless(ctx: Context, task: str) -> list[str]:
-    """Runs of ``task`` that give no length x depth cells while others do (left out of the
-    heatmap), as "label (source)"."""
+    """A note naming the runs of ``task`` that give no length x depth cells while others do
+    (left out of the heatmap), or none."""
     runs = [(lab, r) for lab in ctx.labels for r in ctx.runs[lab] if task in r.values]
     cells = [(lab, r, bool(run_cells(r, task))) for lab, r in runs]
-    if not any(has for *_, has in cells):
+    missing = [f"{lab} ({r.source})" for lab, r, has in cells if not has]
+    if not missing or len(missing) == len(cells):
         return []
-    return [f"{lab} ({r.source})" for lab, r, has in cells if not has]
+    return [
+        f"{task}: left out of the heatmap, no length x depth cells in {', '.join(missing)} "
+        "(several lengths, no samples_*.jsonl; run lm_eval with --log_samples)"
+    ]
+
+
+def _limit_note(ctx: Context) -> list[str]:
+    """Why a run with ``--limit`` has empty lengths and buckets (none without such a run)."""
+    limited = sorted({_num(r.limit) for rs in ctx.runs.values() for r in rs if r.limit})
+    if not limited:
+        return []
+    return [
+        f"Runs with --limit ({', '.join(limited)}) evaluate only the first documents, which "
+        "lie in the first length and depth buckets (documents go length by length, bucket "
+        "by bucket): the other lengths and buckets stay empty. To evaluate fewer documents in "
+        "every bucket, lower the task's num_samples instead."
+    ]
 
 
 def _shape(run: Run, task: str, pattern: re.Pattern) -> str:
@@ -92,7 +109,7 @@ def kv_warnings(ctx: Context) -> list[str]:
     """Loud warnings: runs of one KV task evaluated with different depth buckets or lengths,
     whose rows the report would otherwise compare as if they measured the same thing."""
     out = []
-    for task in sorted(t for t in ctx.tasks() if KV.match(t)):
+    for task in sorted(t for t in ctx.tasks() if KV_TASK.match(t)):
         for pattern, what, fix in (
             (DEPTH, "depth buckets", "depth_buckets"),
             (LENGTH, "lengths", "max_seq_lengths"),
@@ -123,9 +140,31 @@ def _grid(ctx: Context, task: str, label: str) -> dict[tuple[int, int], Agg]:
     return out
 
 
+def _heatmap(task: str, grids: dict[str, dict[tuple[int, int], Agg]]) -> Figure | None:
+    """The length x depth heatmap of ``task`` (a panel per label that has a grid), or None."""
+    drawn = [(lab, g) for lab, g in grids.items() if g]
+    if not drawn:
+        return None
+    g_len = sorted({n for _, g in drawn for n, _ in g})
+    g_dep = sorted({p for _, g in drawn for _, p in g})
+    panels = [
+        Grid(
+            lab,
+            [str(n) for n in g_len],
+            [str(p) for p in g_dep],
+            [[g[(n, p)].mean * 100 if (n, p) in g else None for p in g_dep] for n in g_len],
+            "gold depth (%)",
+            "length (tokens)",
+        )
+        for lab, g in drawn
+    ]
+    title = f"{task}: accuracy by length x depth"
+    return Figure(f"{task}.png", title, functools.partial(heatmap_figure, title, panels))
+
+
 def kv_section(ctx: Context) -> Section | None:
     """Summary, by-length and by-depth tables and the length x depth heatmap of each KV task."""
-    tasks = sorted(t for t in ctx.tasks() if KV.match(t))
+    tasks = sorted(t for t in ctx.tasks() if KV_TASK.match(t))
     if not tasks:
         return None
     sec = Section("kv", "KV retrieval: accuracy by length and depth")
@@ -135,14 +174,7 @@ def kv_section(ctx: Context) -> Section | None:
         "Depth: start of the gold dictionary's bucket in percent of the list. Empty cells: no "
         "documents in that bucket."
     )
-    limited = sorted({_num(r.limit) for rs in ctx.runs.values() for r in rs if r.limit})
-    if limited:
-        sec.notes.append(
-            f"Runs with --limit ({', '.join(limited)}) evaluate only the first documents, which "
-            "lie in the first length and depth buckets (documents go length by length, bucket "
-            "by bucket): the other lengths and buckets stay empty. To evaluate fewer "
-            "documents in every bucket, lower the task's num_samples instead."
-        )
+    sec.notes += _limit_note(ctx)
     sec.data = {"tasks": {}}
     for task in tasks:
         have = {k for rs in ctx.runs.values() for r in rs for k in r.values.get(task, {})}
@@ -175,30 +207,10 @@ def kv_section(ctx: Context) -> Section | None:
                 for lab, g in grids.items()
             },
         }
-        drawn = [(lab, g) for lab, g in grids.items() if g]
-        if missing := _gridless(ctx, task):
-            sec.notes.append(
-                f"{task}: left out of the heatmap, no length x depth cells in "
-                f"{', '.join(missing)} (several lengths, no samples_*.jsonl; run lm_eval with "
-                "--log_samples)"
-            )
-        if drawn:
-            g_len = sorted({n for _, g in drawn for n, _ in g})
-            g_dep = sorted({p for _, g in drawn for _, p in g})
-            panels = [
-                Grid(
-                    lab,
-                    [str(n) for n in g_len],
-                    [str(p) for p in g_dep],
-                    [[g[(n, p)].mean * 100 if (n, p) in g else None for p in g_dep] for n in g_len],
-                    "gold depth (%)",
-                    "length (tokens)",
-                )  # fmt: skip
-                for lab, g in drawn
-            ]
-            title = f"{task}: accuracy by length x depth"
-            draw = functools.partial(heatmap_figure, title, panels)
-            sec.figures.append(Figure(f"{task}.png", title, draw))
+        sec.notes += _gridless(ctx, task)
+        figure = _heatmap(task, grids)
+        if figure is not None:
+            sec.figures.append(figure)
         else:
             sec.notes.append(
                 f"{task}: no length x depth grid (several lengths without joint metrics or "

@@ -25,9 +25,14 @@ from pathlib import Path
 from typing import Any
 
 from artificial_needles.errors import NeedlesError
+from artificial_needles.eval.task_names import (
+    ALL_GROUP,
+    GENERAL_GROUP,
+    GENERAL_TASKS,
+    KV_GROUP,
+    is_family_task,
+)
 
-GENERAL_TASKS = ("mmlu", "hellaswag", "gsm8k", "triviaqa", "nq_open")
-_OURS = re.compile(r"^(mdqa_|flenqa_|kv_retrieval|needles_general$|artificial_needles$)")
 RUN_HINT = (
     "pass an lm-eval --output_path directory, a results_*.json file, or an Axolotl output_dir "
     "(its needles_eval/ folder)"
@@ -36,7 +41,7 @@ RUN_HINT = (
 
 def is_ours(task: str) -> bool:
     """Whether the report has a section for ``task``."""
-    return bool(_OURS.match(task)) or task in GENERAL_TASKS
+    return is_family_task(task) or task in (KV_GROUP, GENERAL_GROUP, ALL_GROUP, *GENERAL_TASKS)
 
 
 @dataclass

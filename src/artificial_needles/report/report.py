@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from artificial_needles.errors import NeedlesError
+from artificial_needles.io import umask_mode
 from artificial_needles.report import render
 from artificial_needles.report.model import Context, Section, Table
 
@@ -107,9 +108,7 @@ class Report:
         try:
             for name, data in sorted(files.items()):
                 (tmp / name).write_bytes(data)
-            umask = os.umask(0)
-            os.umask(umask)
-            os.chmod(tmp, 0o777 & ~umask)
+            os.chmod(tmp, umask_mode(0o777))
             if target.exists():
                 old = Path(tempfile.mkdtemp(prefix=f".{target.name}.old.", dir=parent))
                 os.replace(target, old / "report")

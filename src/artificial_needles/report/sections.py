@@ -13,16 +13,22 @@ import functools
 import re
 from collections import defaultdict
 
+from artificial_needles.eval.task_names import (
+    COT_SUFFIX,
+    FLENQA_PREFIX,
+    FLENQA_SUBSETS,
+    FLENQA_TASK,
+    MDQA_CLOSEDBOOK,
+    MDQA_PREFIX,
+    MDQA_TASK,
+)
 from artificial_needles.report.load import Run
 from artificial_needles.report.model import Context, Figure, Section, Table
 from artificial_needles.report.plots import Panel, Series, line_figure
 from artificial_needles.report.stats import Agg
 
-MDQA = re.compile(r"^mdqa_(\d+)docs_pos(\d+)$")
 MDQA_METRIC = "best_subspan_em,none"
-FLENQA = re.compile(r"^flenqa_(?!cot$)([a-z0-9]+?)(_cot)?$")
 CTX = re.compile(r"^acc_ctx_(\d+),none$")
-FLENQA_NAMES = {"pir": "PIR", "monorel": "MonoRel", "ruletaker": "Simplified RuleTaker"}
 
 
 def _series(ctx: Context, xs: list[int], aggs: list[dict[str, Agg | None]]) -> list[Series]:
@@ -45,7 +51,7 @@ def mdqa_section(ctx: Context) -> Section | None:
     tasks = ctx.tasks()
     found: dict[int, set[int]] = defaultdict(set)
     for t in tasks:
-        if m := MDQA.match(t):
+        if m := MDQA_TASK.match(t):
             found[int(m[1])].add(int(m[2]))
     if not found:
         return None
@@ -55,7 +61,7 @@ def mdqa_section(ctx: Context) -> Section | None:
         "output), in points. Δ columns: label minus baseline; ▼ marks a drop larger than twice "
         "the combined standard error."
     )
-    closed = ctx.aggs("mdqa_closedbook", MDQA_METRIC) if "mdqa_closedbook" in tasks else None
+    closed = ctx.aggs(MDQA_CLOSEDBOOK, MDQA_METRIC) if MDQA_CLOSEDBOOK in tasks else None
     sec.data = {
         "metric": "best_subspan_em",
         "closedbook": ctx.entry(closed) if closed else None,
@@ -63,7 +69,7 @@ def mdqa_section(ctx: Context) -> Section | None:
     }
     for n in sorted(found):
         positions = sorted(found[n])
-        aggs = [ctx.aggs(f"mdqa_{n}docs_pos{p}", MDQA_METRIC) for p in positions]
+        aggs = [ctx.aggs(f"{MDQA_PREFIX}{n}docs_pos{p}", MDQA_METRIC) for p in positions]
         rows = [ctx.row(str(p), a) for p, a in zip(positions, aggs, strict=True)]
         if closed:
             rows.append(ctx.row("closed-book", closed))
@@ -98,11 +104,25 @@ def _overall(group: str, subtasks: list[str], key: str):
     return one
 
 
+def _ctx_lengths(ctx: Context, tasks: list[str]) -> list[int]:
+    """The context lengths that any run of ``tasks`` measured (an ``acc_ctx_<L>`` >= 0)."""
+    return sorted(
+        {
+            int(m[1])
+            for runs in ctx.runs.values()
+            for r in runs
+            for t in tasks
+            for k, v in r.values.get(t, {}).items()
+            if (m := CTX.match(k)) and v >= 0
+        }
+    )
+
+
 def flenqa_section(ctx: Context) -> Section | None:
     """Accuracy by context length per task and overall, without and with CoT."""
     modes: dict[bool, set[str]] = defaultdict(set)
     for t in ctx.tasks():
-        if m := FLENQA.match(t):
+        if m := FLENQA_TASK.match(t):
             modes[bool(m[2])].add(m[1])
     if not modes:
         return None
@@ -113,23 +133,14 @@ def flenqa_section(ctx: Context) -> Section | None:
     )
     sec.data = {"metric": "acc", "modes": {}}
     for cot in sorted(modes):
-        subs = sorted(modes[cot], key=lambda s: list(FLENQA_NAMES).index(s) if s in FLENQA_NAMES
-                      else len(FLENQA_NAMES))  # fmt: skip
-        suffix = "_cot" if cot else ""
-        names = [f"flenqa_{s}{suffix}" for s in subs]
-        lengths = sorted(
-            {
-                int(m[1])
-                for runs in ctx.runs.values()
-                for r in runs
-                for t in names
-                for k, v in r.values.get(t, {}).items()
-                if (m := CTX.match(k)) and v >= 0
-            }
-        )
+        order = list(FLENQA_SUBSETS)
+        subs = sorted(modes[cot], key=lambda s: order.index(s) if s in order else len(order))
+        suffix = COT_SUFFIX if cot else ""
+        names = [f"{FLENQA_PREFIX}{s}{suffix}" for s in subs]
+        lengths = _ctx_lengths(ctx, names)
         keys = [(str(n), f"acc_ctx_{n},none") for n in lengths] + [("all", "acc,none")]
         rows, panels, mode_data = [], [], {}
-        targets = [(FLENQA_NAMES.get(s, s), [t]) for s, t in zip(subs, names, strict=True)]
+        targets = [(FLENQA_SUBSETS.get(s, s), [t]) for s, t in zip(subs, names, strict=True)]
         targets.append(("overall", names))
         group = f"flenqa{suffix}"
         for title, members in targets:

@@ -275,8 +275,7 @@ def load_tokenizer(
         return EmbeddedMistralCounter(chat_template, system)
     assert spec is not None
     path = Path(spec).expanduser()
-    # A hub name is "name" or "org/name"; anything else that does not exist is a missing path.
-    if not path.exists() and (spec.startswith(("/", ".", "~")) or spec.count("/") > 1):
+    if is_missing_path(spec):
         raise NeedlesError(
             f"tokenizer {spec!r} does not exist; pass --tokenizer with a local "
             "Hugging Face tokenizer directory or a SentencePiece .model file"
@@ -301,3 +300,12 @@ def load_tokenizer(
         ) from exc
     name = os.path.abspath(path) if path.is_dir() else str(spec)
     return HFTokenCounter(tokenizer, name, chat_template, system)
+
+
+def is_missing_path(spec: str) -> bool:
+    """Whether ``spec`` names a local path that does not exist. A hub name is ``name`` or
+    ``org/name``; anything that starts with ``/``, ``.`` or ``~`` or has more than one ``/`` is a
+    path."""
+    if Path(spec).expanduser().exists():
+        return False
+    return spec.startswith(("/", ".", "~")) or spec.count("/") > 1

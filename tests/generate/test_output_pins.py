@@ -1,9 +1,9 @@
-"""Generated data stays byte-identical through speed work (issue 10).
+"""Pinned outputs: the samples and files of fixed configs and seeds hash to fixed values.
 
-The hashes were taken before the speed changes to the generators (cached calibration and number
-counts, worker pool) and after the train/eval domains of issue 8 (commit "[overlap]"): the
-samples themselves (prompt, answer, token count, gold fields) and the paper-preset JSONL file.
-A change of them is a change of the datasets for the same seed.
+The hashes cover the samples themselves (prompt, answer, token count, gold fields) and the
+paper-preset JSONL file, as the generators write them with the train/eval data domains. A
+change of them is a change of the datasets for the same seed: a refactor or a speed-up of the
+generators must leave them byte-identical.
 """
 
 from __future__ import annotations
