@@ -139,7 +139,7 @@ def kv_limit_gaps(
     from artificial_needles.eval.kv_docs import depth_starts
     from artificial_needles.eval.metadata import EvalMetadata
 
-    tasks = [t for t in leaves if t.startswith("kv_retrieval_")]
+    tasks = [t for t in leaves if t.startswith(KV_PREFIX)]
     if not tasks or limit is None:
         return []
     limit = float(limit)
