@@ -74,6 +74,8 @@ print(next(i["metadata"]["version"] for i in json.load(open(sys.argv[1]))["insta
     echo "test.sh: Python 3.12 environment: $("$A" -c 'import sys
 from importlib.metadata import version as v
 print(sys.version.split()[0], *(f"{p} {v(p)}" for p in ("axolotl", "lm-eval", "torch")))')"
+    # (the full_scan overlap scans stay deselected here: they test our generator, not Axolotl,
+    # and run 1 runs them)
     "$A" -m pytest -n 2 tests/axolotl tests/packaging/test_tiny_model.py || ax_rc=$?
 fi
 
