@@ -26,8 +26,9 @@ Printed (goals of issue 10 in brackets):
    https://github.com/edixiong/artificial-needles`` and pass its ``data-generation`` folder;
    its imports are torch, transformers, tiktoken and pyyaml (all in this project's dev venv).
 2. The same generation in process against tokenizing the finished prompts once [<= 1.5x], with
-   the embedded SentencePiece tokenizer and the fast HF tokenizer; and the same with every prompt
-   tokenized (``ARTIFICIAL_NEEDLES_COUNT=tokenize``, for tokenizers without a digit barrier).
+   the embedded SentencePiece tokenizer and the fast HF tokenizer (also for ``multi-query-kv``
+   and ``multi-hop-kv`` with their ``paper-style`` presets, issue 20); and the same with every
+   prompt tokenized (``ARTIFICIAL_NEEDLES_COUNT=tokenize``, for tokenizers without a digit barrier).
 3. Start-up: ``generate simple-kv --preset paper-mistral --num-samples 5``, whole process [<= 0.25
    s], next to ``python -c pass``.
 4. KV eval docs (``kv_retrieval_simple``, 10 depth buckets) per doc against tokenize-once
@@ -292,17 +293,18 @@ def in_process(args, tok: str) -> None:
 
     n = 100 if args.quick else 500
     repeats = max(args.repeats, 1 if args.quick else 5)  # ~0.15 s each: noisy alone
-    for label, spec in (("embedded", None), ("HF fast", tok)):
-        ratios: dict[str, list[float]] = {"structural": [], "tokenize": []}
-        for _, mode in [(i, m) for i in range(repeats) for m in ratios]:
-            with count_mode(mode):
-                ratios[mode].append(generation_ratio(spec, n))
-        say(
-            f"2. in process vs tokenize-once ({label})",
-            f"{statistics.median(ratios['structural']):.2f}x ({n} samples, paper-mistral; "
-            f"every prompt tokenized: {statistics.median(ratios['tokenize']):.2f}x)",
-            "<= 1.5x",
-        )
+    for task, preset in GENERATION_TASKS:
+        for label, spec in (("embedded", None), ("HF fast", tok)):
+            ratios: dict[str, list[float]] = {"structural": [], "tokenize": []}
+            for _, mode in [(i, m) for i in range(repeats) for m in ratios]:
+                with count_mode(mode):
+                    ratios[mode].append(generation_ratio(spec, n, task, preset))
+            say(
+                f"2. in process vs tokenize-once ({label})",
+                f"{statistics.median(ratios['structural']):.2f}x ({n} samples, {task} "
+                f"{preset}; every prompt tokenized: {statistics.median(ratios['tokenize']):.2f}x)",
+                "<= 1.5x",
+            )
 
 
 @contextlib.contextmanager
@@ -321,8 +323,19 @@ def count_mode(mode: str) -> Iterator[None]:
             os.environ[COUNT_ENV] = old
 
 
-def generation_ratio(spec: str | None, n: int) -> float:
-    """CPU of generating ``n`` paper samples (set-up included) over counting them once."""
+#: Generators and presets of figure 2: the paper's, and the issue 20 generators.
+GENERATION_TASKS = (
+    ("simple-kv", "paper-mistral"),
+    ("multi-query-kv", "paper-style"),
+    ("multi-hop-kv", "paper-style"),
+)
+
+
+def generation_ratio(
+    spec: str | None, n: int, task: str = "simple-kv", preset: str = "paper-mistral"
+) -> float:
+    """CPU of generating ``n`` samples of ``task`` with ``preset`` (set-up included) over
+    counting them once."""
     from artificial_needles.generators.build import make_generator
     from artificial_needles.generators.records import to_json_line
     from artificial_needles.io import atomic_write
@@ -333,9 +346,7 @@ def generation_ratio(spec: str | None, n: int) -> float:
     counter = load_tokenizer(spec)  # loading is outside both timings
 
     def pipeline() -> list[str]:
-        gen = make_generator(
-            "simple-kv", preset="paper-mistral", overrides={"num_samples": n}, tokenizer=counter
-        )
+        gen = make_generator(task, preset=preset, overrides={"num_samples": n}, tokenizer=counter)
         prompts = []
         with atomic_write(tmp_out) as fh:
             for s in gen.iter_samples():

@@ -34,7 +34,9 @@ class _PluginArgs(BaseModel):
     """The plugin's own keys (the generator keys are added by :func:`_with_generator_keys`)."""
 
     needles_task: str | None = Field(
-        None, description="generator name: simple-kv, multi-subkey-kv or a plugin-registered one"
+        None,
+        description="generator name: simple-kv, multi-subkey-kv, multi-query-kv, multi-hop-kv "
+        "or a plugin-registered one",
     )
     needles_preset: str | None = Field(None, description="preset of the task, e.g. paper-mistral")
     needles_mix_ratio: float | None = Field(

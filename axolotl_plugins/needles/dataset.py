@@ -49,13 +49,13 @@ def generate_rows(tokenizer: Any, spec: dict[str, Any], count: int, eot_tokens=(
             f"needles_* keys: {exc} (max_tokens is needles_max_tokens or sequence_len, margin "
             "is needles_margin, other fields are needles_overrides)"
         ) from exc
-    limit = gen.cfg.max_tokens
     summary = Summary(gen.cfg.budget)
     columns: dict[str, list[list[int]]] = {"input_ids": [], "attention_mask": [], "labels": []}
     for sample in iter_split(gen, spec, count):
         row = build_row(
             tokenizer, sample.prompt, sample.answer, sample.meta, spec["train_on"], eot_tokens
         )
+        limit = sample.meta["max_tokens"]  # the sample's own budget (length mixtures)
         if len(row.input_ids) > limit:
             raise ValueError(
                 f"needles_margin: sample {sample.meta['index']} has {len(row.input_ids)} tokens "

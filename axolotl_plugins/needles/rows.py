@@ -67,17 +67,50 @@ def end_of_turn_marker(tokenizer: Any, tail: str, extra: Iterable[str] = ()) -> 
 
 
 def slot_spans(answer: str, meta: dict[str, Any]) -> list[tuple[int, int]]:
-    """Character spans of the gold value and the dictionary name inside ``answer``."""
-    name = f"[{meta['gold_dict_name']}]"
+    """Character spans of the gold value and the dictionary name inside ``answer``; for an
+    answer of several lines (multi-query, multi-hop: :func:`line_slots`), those of every line."""
+    if "\n" in answer:
+        return line_slots(answer, meta)
+    return _line_spans(answer, meta["gold_value"], meta["gold_dict_name"])
+
+
+def line_slots(answer: str, meta: dict[str, Any]) -> list[tuple[int, int]]:
+    """The slots of an answer of one line per asked key or lookup: on line ``i`` the value
+    (``query_values[i]`` or ``chain_values[i]``) and the name of dictionary ``i`` (the gold
+    one, then ``linked_dict_names``); a last line without a dictionary (the end of a chain)
+    has the gold value as its slot."""
+    names = [meta["gold_dict_name"], *meta.get("linked_dict_names", [])]
+    values = meta.get("query_values") or meta.get("chain_values") or [meta["gold_value"]]
+    spans: list[tuple[int, int]] = []
+    at = 0
+    for i, line in enumerate(answer.split("\n")):
+        if i < len(names):
+            spans += [(at + a, at + b) for a, b in _line_spans(line, values[i], names[i])]
+        else:
+            spans.append(_value_span(line, meta["gold_value"], len(line), at))
+        at += len(line) + 1
+    return spans
+
+
+def _value_span(text: str, value: Any, before: int, offset: int = 0) -> tuple[int, int]:
+    """The span of the last ``value`` (as a whole number) in ``text`` that ends by ``before``."""
+    value_pat = re.compile(rf"(?<![\d-]){re.escape(str(value))}(?!\d)")
+    found = [m for m in value_pat.finditer(text) if m.end() <= before]
+    if not found:
+        raise ValueError(f"answer {text!r} does not contain the value {value}")
+    return (offset + found[-1].start(), offset + found[-1].end())
+
+
+def _line_spans(answer: str, value: Any, dict_name: Any) -> list[tuple[int, int]]:
+    name = f"[{dict_name}]"
     name_at = answer.rfind(name)
     if name_at < 0:
         raise ValueError(f"answer {answer!r} does not contain the dictionary name {name}")
-    value_pat = re.compile(rf"(?<![\d-]){re.escape(str(meta['gold_value']))}(?!\d)")
-    values = [m for m in value_pat.finditer(answer) if m.end() <= name_at]
-    if not values:
-        raise ValueError(f"answer {answer!r} does not contain the value {meta['gold_value']}")
-    value = values[-1]
-    return [(value.start(), value.end()), (name_at + 1, name_at + len(name) - 1)]
+    before = name_at
+    if "value is" in answer[name_at:]:  # a multi-hop line names the dictionary first
+        before = len(answer)
+    value = _value_span(answer, value, before)
+    return [value, (name_at + 1, name_at + len(name) - 1)]
 
 
 def build_row(

@@ -65,7 +65,7 @@ def validate_generator(cfg: Any) -> None:
         raise ValueError(f"needles_task: unknown task {task!r}; use one of {', '.join(known)}")
     overrides = generator_overrides(cfg)
     try:
-        build_config(task, cfg.get("needles_preset"), overrides)
+        config = build_config(task, cfg.get("needles_preset"), overrides)
     except ConfigError as exc:
         mine = set(cfg.get("needles_overrides") or {})
         fields = set(get_generator(task).config_cls.model_fields) | set(overrides)
@@ -80,6 +80,13 @@ def validate_generator(cfg: Any) -> None:
         raise ValueError("; ".join(lines)) from None
     except NeedlesError as exc:  # an unknown preset
         raise ValueError(f"needles_preset: {exc}") from None
+    seq = cfg.get("sequence_len")
+    if config.is_mixture and seq and max(config.max_tokens_choices) > int(seq):
+        raise ValueError(
+            f"needles_max_tokens: the length mixture {list(config.max_tokens_choices)} has "
+            f"budgets over sequence_len {seq}, whose rows Axolotl would cut; keep every budget "
+            "at or below sequence_len"
+        )
 
 
 def spec_generator(spec: dict[str, Any], tokenizer: Any, name: str) -> Any:

@@ -8,10 +8,13 @@ that sizes the prompts), ``max_seq_lengths`` (any lengths; default [4096]), ``de
 tokenizer's chat template; ``artificial-needles eval`` sets it with the chat template) and
 ``system_instruction`` (the system turn lm-eval renders before each prompt with
 ``--system_instruction``; ``artificial-needles eval`` passes it on). lm-eval drops the system turn
-when the chat template refuses one, and so does the count here.
+when the chat template refuses one, and so does the count here. Generator fields (when set):
+``gold_dict_size`` (``"match"``: the shortcut probe), ``near_miss_keys``, ``near_miss_values``,
+``num_queries`` (multi-query) and ``hops`` (multi-hop).
 
-Metrics ``acc_<L>`` and ``acc_depth_<p>`` exist for the requested lengths and buckets only; their
-names are made at run time and registered on the task (``artificial_needles.eval.lm_eval_compat``).
+Metrics ``acc_<L>`` and ``acc_depth_<p>`` exist for the requested lengths and buckets only, and
+``query_acc_<i>`` / ``hop_acc_<i>`` for the asked queries / hops; their names are made at run
+time and registered on the task (``artificial_needles.eval.lm_eval_compat``).
 """
 
 from __future__ import annotations
@@ -22,9 +25,23 @@ from typing import Any
 from artificial_needles.errors import NeedlesError
 from artificial_needles.eval.kv_docs import build_kv_docs
 from artificial_needles.eval.lm_eval_compat import register_bucket_metrics
-from artificial_needles.eval.metadata import task_options
-from artificial_needles.eval.scoring import bucket_keys, kv_buckets, score_kv
+from artificial_needles.eval.metadata import generator_overrides, task_options
+from artificial_needles.eval.scoring import (
+    bucket_keys,
+    kv_buckets,
+    multihop_steps,
+    multiquery_steps,
+    score_kv,
+    score_multihop,
+    score_multiquery,
+)
 from artificial_needles.eval.scoring import bucket_mean as _bucket_mean
+
+#: Per-step metrics of a task's documents (``query_acc_<i>``, ``hop_acc_<i>``), registered with
+#: the bucket metrics: their names follow num_queries / hops.
+_STEPS = {"multi-query-kv": multiquery_steps, "multi-hop-kv": multihop_steps}
+#: Scorer of each generator's documents.
+_SCORERS = {"multi-query-kv": score_multiquery, "multi-hop-kv": score_multihop}
 
 
 @functools.lru_cache(maxsize=4)
@@ -40,11 +57,31 @@ def _counter(tokenizer: str, chat: bool, system: str | None = None):
 
 
 @functools.lru_cache(maxsize=8)
-def _cached_docs(task: str, tokenizer: str, chat: bool, system, lengths, buckets, n, seed, margin):
+def _cached_docs(
+    task: str, tokenizer: str, chat: bool, system, lengths, buckets, n, seed, margin, overrides
+):
     counter = _counter(tokenizer, chat, system)
-    docs = build_kv_docs(task, counter, lengths, buckets, n, seed, margin)
+    docs = build_kv_docs(task, counter, lengths, buckets, n, seed, margin, dict(overrides))
     keys = list(bucket_keys(kv_buckets(d) for d in docs))
-    return [{**d, "bucket_keys": keys} for d in docs], tuple(keys)
+    steps = _STEPS.get(task)
+    if steps is None:
+        return [{**d, "bucket_keys": keys} for d in docs], tuple(keys)
+    _check_answer_room(task, _counter(tokenizer, False), docs, margin)
+    metrics = keys + list(bucket_keys(steps(d) for d in docs))
+    return [{**d, "bucket_keys": keys} for d in docs], tuple(metrics)
+
+
+def _check_answer_room(task: str, counter: Any, docs: list[dict[str, Any]], margin: int) -> None:
+    """The answers of multi-query / multi-hop grow with num_queries / hops: the longest must fit
+    ``margin``, the room every prompt leaves (and max_gen_toks must cover it)."""
+    longest = max(counter.count(d["answer"]) for d in docs)
+    if longest > margin:
+        raise NeedlesError(
+            f"kv_retrieval ({task}) metadata: answers take up to {longest} tokens, more than "
+            f"margin {margin}; raise margin to at least {longest} and pass lm-eval "
+            f"--gen_kwargs max_gen_toks={longest} (the task generates 100 tokens), or ask fewer "
+            "num_queries / hops"
+        )
 
 
 def _dataset(task: str, caller: Any, **kwargs: Any):
@@ -73,6 +110,7 @@ def _dataset(task: str, caller: Any, **kwargs: Any):
         opts.num_samples,
         opts.seed,
         opts.margin,
+        tuple(sorted(generator_overrides(opts, task).items())),
     )
     register_bucket_metrics(caller, keys, bucket_mean)
     return datasets.DatasetDict({"test": datasets.Dataset.from_list(docs)})
@@ -88,10 +126,22 @@ def multisubkey_kv_dataset(**kwargs: Any):
     return _dataset("multi-subkey-kv", multisubkey_kv_dataset, **kwargs)
 
 
+def multiquery_kv_dataset(**kwargs: Any):
+    """``custom_dataset`` of ``kv_retrieval_multiquery``."""
+    return _dataset("multi-query-kv", multiquery_kv_dataset, **kwargs)
+
+
+def multihop_kv_dataset(**kwargs: Any):
+    """``custom_dataset`` of ``kv_retrieval_multihop``."""
+    return _dataset("multi-hop-kv", multihop_kv_dataset, **kwargs)
+
+
 def process_results(doc: dict[str, Any], results: list[str]) -> dict[str, float]:
-    """Scores of one generation (``artificial_needles.eval.scoring.score_kv``), every bucket of the
+    """Scores of one generation (``artificial_needles.eval.scoring``: ``score_kv``, or
+    ``score_multiquery`` / ``score_multihop`` for those tasks' documents), every bucket of the
     run reported (-1 outside the doc's own)."""
-    return score_kv(doc, results[0], doc.get("bucket_keys"))
+    score = _SCORERS.get(doc.get("task", ""), score_kv)
+    return score(doc, results[0], doc.get("bucket_keys"))
 
 
 def bucket_mean(values: list[float]) -> float:

@@ -33,6 +33,8 @@ def test_all_configs_are_found():
         "llama-3-8b-instruct-paper.yml",
         "qwen2.5-7b-instruct-paper.yml",
         "tiny-cpu-smoke.yml",
+        "mistral-7b-instruct-v0.1-multi-query-kv.yml",
+        "mistral-7b-instruct-v0.1-multi-hop-kv.yml",
     } <= names
 
 

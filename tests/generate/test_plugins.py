@@ -26,7 +26,7 @@ from artificial_needles.plugins import manager as plugins
 from artificial_needles.plugins.hookspecs import hookimpl
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "needles-example-plugin"
-BUILTIN = {"simple-kv", "multi-subkey-kv"}
+BUILTIN = {"simple-kv", "multi-subkey-kv", "multi-query-kv", "multi-hop-kv"}
 
 
 # -- part one: the example distribution, installed -------------------------------------------

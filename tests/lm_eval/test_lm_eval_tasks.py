@@ -26,7 +26,12 @@ MDQA_TASKS = (
     + ["mdqa_closedbook"]
 )
 FLENQA_TASKS = [f"flenqa_{s}{c}" for s in ("pir", "monorel", "ruletaker") for c in ("", "_cot")]
-KV_TASKS = ["kv_retrieval_simple", "kv_retrieval_multisubkey"]
+KV_TASKS = [
+    "kv_retrieval_simple",
+    "kv_retrieval_multisubkey",
+    "kv_retrieval_multiquery",
+    "kv_retrieval_multihop",
+]
 GROUPS = [
     "mdqa_10docs",
     "mdqa_20docs",
@@ -34,6 +39,7 @@ GROUPS = [
     "flenqa",
     "flenqa_cot",
     "kv_retrieval",
+    "kv_retrieval_multi",
     "needles_general",
     "artificial_needles",
 ]

@@ -23,12 +23,48 @@ if typing.TYPE_CHECKING:
 
 
 def _plain(annotation: Any) -> Any:
-    """``X`` of ``X | None``."""
+    """``X`` of ``X | None`` and of ``Annotated[X, ...]``."""
+    if typing.get_origin(annotation) is typing.Annotated:
+        return _plain(typing.get_args(annotation)[0])
     if typing.get_origin(annotation) in (typing.Union, types.UnionType):
         args = [a for a in typing.get_args(annotation) if a is not type(None)]
         if len(args) == 1:
-            return args[0]
+            return _plain(args[0])
     return annotation
+
+
+def _union_args(annotation: Any) -> list[Any]:
+    """The plain members of a union (``[annotation]`` when it is not one)."""
+    if typing.get_origin(annotation) in (typing.Union, types.UnionType):
+        return [_plain(a) for a in typing.get_args(annotation) if a is not type(None)]
+    return [annotation]
+
+
+def int_or_words(words: tuple[str, ...]) -> Callable[[str], int | str]:
+    """An argparse ``type``: an integer, or one of ``words`` (``--gold-dict-size match``)."""
+
+    def convert(text: str) -> int | str:
+        if text in words:
+            return text
+        try:
+            return int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(
+                f"{text!r} is neither an integer nor one of {', '.join(words)}"
+            ) from None
+
+    convert.__name__ = "int or " + "/".join(words)
+    return convert
+
+
+def _numbers_kwargs(plain: Any) -> dict[str, Any] | None:
+    """Keywords of a ``[min, max]`` pair (two numbers) or a list of numbers (one or more)."""
+    items = typing.get_args(plain)
+    if len(items) == 2 and items[0] is items[1] and items[0] in (int, float):
+        return {"type": items[0], "nargs": 2, "metavar": ("MIN", "MAX")}
+    if len(items) == 2 and items[1] is Ellipsis and items[0] in (int, float):
+        return {"type": items[0], "nargs": "+"}
+    return None
 
 
 def flag_kwargs(spec: ParamSpec) -> dict[str, Any] | None:
@@ -37,6 +73,9 @@ def flag_kwargs(spec: ParamSpec) -> dict[str, Any] | None:
     kw: dict[str, Any] = {"dest": spec.name, "default": None}
     kw["help"] = f"{spec.help} (default {default})".replace("%", "%%")
     plain = _plain(spec.annotation)
+    members = _union_args(plain)
+    if spec.choices is not None and int in members:  # a number or a word: 3 or "match"
+        return {**kw, "type": int_or_words(tuple(map(str, spec.choices)))}
     if spec.choices is not None:
         return {**kw, "choices": list(spec.choices)}
     if plain is bool:
@@ -44,9 +83,15 @@ def flag_kwargs(spec: ParamSpec) -> dict[str, Any] | None:
     if plain in (int, float):
         return {**kw, "type": plain}
     if typing.get_origin(plain) is tuple:
-        items = typing.get_args(plain)
-        if len(items) == 2 and items[0] is items[1] and items[0] in (int, float):
-            return {**kw, "type": items[0], "nargs": 2, "metavar": ("MIN", "MAX")}
+        found = _numbers_kwargs(plain)
+        return None if found is None else {**kw, **found}
+    tuples = [m for m in members if typing.get_origin(m) is tuple]
+    if len(members) == 2 and len(tuples) == 1:
+        # ``int | tuple[int, ...]`` (max_tokens): one number or several
+        scalar = next(m for m in members if m is not tuples[0])
+        found = _numbers_kwargs(tuples[0])
+        if found is not None and found["nargs"] == "+" and found["type"] is scalar:
+            return {**kw, **found}
     return None
 
 
@@ -67,7 +112,7 @@ def add_param_flags(parser: argparse.ArgumentParser, params: Iterable[ParamSpec]
 
 
 def param_overrides(args: argparse.Namespace, names: Iterable[str]) -> dict[str, Any]:
-    """The parameters given on the command line (lists of two numbers become tuples)."""
+    """The parameters given on the command line (lists of numbers become tuples)."""
     out = {}
     for name in names:
         value = getattr(args, name, None)

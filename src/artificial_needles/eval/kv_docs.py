@@ -6,11 +6,16 @@ dictionary list, ``num_samples`` prompts are generated with the core generators:
 
 Document schema (one dict per prompt)::
 
-    {"prompt": str, "answer": str, "task": "simple-kv" | "multi-subkey-kv",
+    {"prompt": str, "answer": str, "task": str (the generator),
      "max_length": int, "depth": int (slice start in percent: 0, 10, ... 90),
      "gold_value": int, "gold_dict_name": int, "gold_key": str (as printed),
      "exclude": [int, ...] (numbers of the question: the key or its subkeys),
      "gold_position": int, "num_dicts": int, "num_tokens": int, "index": int}
+
+plus, for ``multi-query-kv``, ``"query_keys"``, ``"query_values"``, ``"query_dict_names"`` (lists
+of ints in the asked order) and, for ``multi-hop-kv``, ``"chain_keys"``, ``"chain_values"``,
+``"chain_dict_names"`` (one entry per lookup; ``gold_value`` is the value at the end of the
+chain): :data:`DOC_HOOKS` adds them from the sample's metadata.
 
 Evaluation is its own data domain (:mod:`artificial_needles.seeding`). Its generators are made
 with ``domain="eval"``: every key of a document is in the evaluation class of the key space,
@@ -33,7 +38,7 @@ the generator's set-up (token-cost calibration, number counts) depends on, so on
 from __future__ import annotations
 
 import weakref
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from artificial_needles.errors import NeedlesError
@@ -71,7 +76,9 @@ def build_kv_docs(
     margin: int = 100,
     overrides: dict[str, Any] | None = None,
 ) -> list[dict[str, Any]]:
-    """All documents for ``task`` (``simple-kv`` or ``multi-subkey-kv``), lengths outermost."""
+    """All documents for KV ``task`` (a generator name: ``simple-kv``, ``multi-subkey-kv``,
+    ``multi-query-kv``, ``multi-hop-kv``), lengths outermost; ``overrides`` are generator
+    fields (e.g. ``gold_dict_size``, ``hops``)."""
     if num_samples < 1:
         raise NeedlesError(f"num_samples {num_samples}: must be at least 1")
     lengths = list(dict.fromkeys(int(x) for x in max_seq_lengths))
@@ -126,6 +133,37 @@ def cell_generator(
     return first.with_config(build_config(task, None, values))
 
 
+def _linked_names(meta: dict[str, Any]) -> list[int]:
+    """The gold dictionary's name, then those of the linked dictionaries (the answer order)."""
+    return [int(meta["gold_dict_name"]), *map(int, meta.get("linked_dict_names", []))]
+
+
+def multiquery_fields(meta: dict[str, Any]) -> dict[str, Any]:
+    """The doc fields of a ``multi-query-kv`` sample: the asked keys, values and dictionaries."""
+    return {
+        "query_keys": [int(k) for k in meta["query_keys"]],
+        "query_values": [int(v) for v in meta["query_values"]],
+        "query_dict_names": _linked_names(meta),
+        "exclude": [int(k) for k in meta["query_keys"]],
+    }
+
+
+def multihop_fields(meta: dict[str, Any]) -> dict[str, Any]:
+    """The doc fields of a ``multi-hop-kv`` sample: each lookup's key, value and dictionary."""
+    return {
+        "chain_keys": [int(k) for k in meta["chain_keys"]],
+        "chain_values": [int(v) for v in meta["chain_values"]],
+        "chain_dict_names": _linked_names(meta),
+    }
+
+
+#: Extra doc fields of a task's documents, from a sample's metadata (by generator name).
+DOC_HOOKS: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {
+    "multi-query-kv": multiquery_fields,
+    "multi-hop-kv": multihop_fields,
+}
+
+
 def _doc(prompt: str, answer: str, meta: dict[str, Any], length: int, depth: int):
     key = meta["gold_key"]
     if isinstance(key, (tuple, list)):
@@ -133,7 +171,7 @@ def _doc(prompt: str, answer: str, meta: dict[str, Any], length: int, depth: int
         exclude = [*key, *meta.get("query_subkeys", [])]
     else:
         key_text, exclude = str(key), [key]
-    return {
+    doc = {
         "prompt": prompt,
         "answer": answer,
         "task": meta["task"],
@@ -148,3 +186,5 @@ def _doc(prompt: str, answer: str, meta: dict[str, Any], length: int, depth: int
         "num_tokens": int(meta["num_tokens"]),
         "index": int(meta["index"]),
     }
+    hook = DOC_HOOKS.get(meta["task"])
+    return doc if hook is None else {**doc, **hook(meta)}

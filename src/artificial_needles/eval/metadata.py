@@ -10,7 +10,7 @@ values, extra keys).
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
@@ -44,6 +44,21 @@ class EvalMetadata(BaseModel):
         "--system_instruction), counted with chat_template",
     )
     tokenizer: str | None = Field(None, description="KV retrieval: tokenizer sizing the prompts")
+    gold_dict_size: Annotated[int, Field(ge=1)] | Literal["match"] | None = Field(
+        None,
+        description="KV retrieval: keys in the gold dictionary; match: sized like the "
+        "distractors (the shortcut probe: a model that learned the size cue drops)",
+    )
+    near_miss_keys: float | None = Field(
+        None, ge=0.0, le=1.0, description="KV retrieval: share of near-miss distractor keys"
+    )
+    near_miss_values: float | None = Field(
+        None, ge=0.0, le=1.0, description="KV retrieval: share of near-miss distractor values"
+    )
+    num_queries: int | None = Field(
+        None, ge=1, description="kv_retrieval_multiquery: keys asked per prompt"
+    )
+    hops: int | None = Field(None, ge=1, description="kv_retrieval_multihop: lookups per chain")
     mdqa_data: str | None = Field(None, description="MDQA: data file or folder")
     flenqa_data: str | None = Field(None, description="FLenQA: local data file")
 
@@ -66,6 +81,26 @@ class EvalMetadata(BaseModel):
 
 
 KEYS = tuple(EvalMetadata.model_fields)
+#: Metadata keys passed on to the KV generators' configs (when set), and the tasks that take
+#: each (None: every KV task).
+GENERATOR_KEYS: dict[str, tuple[str, ...] | None] = {
+    "gold_dict_size": None,
+    "near_miss_keys": None,
+    "near_miss_values": None,
+    "num_queries": ("multi-query-kv",),
+    "hops": ("multi-hop-kv",),
+}
+
+
+def generator_overrides(opts: EvalMetadata, task: str) -> dict[str, Any]:
+    """The generator config fields that ``opts`` sets for KV ``task`` (unset keys, and keys of
+    other tasks, are left out: the documents then stay those of the task's defaults)."""
+    out = {}
+    for key, tasks in GENERATOR_KEYS.items():
+        value = getattr(opts, key)
+        if value is not None and (tasks is None or task in tasks):
+            out[key] = value
+    return out
 
 
 def _checked(values: dict[str, Any], where: str) -> EvalMetadata:

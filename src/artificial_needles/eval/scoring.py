@@ -9,7 +9,9 @@ The rule: answer parsing and per-document scores of every benchmark family live 
   (other/refused), whichever of true/false occurs last after normalization.
 * :func:`parse_kv_answer` - synthetic dictionary retrieval: the value and dictionary name stated in
   free text; :func:`parse_kv_key` - the tuple key a multi-subkey answer reports.
-* :func:`score_mdqa`, :func:`score_flenqa`, :func:`score_kv` - one document's metrics.
+* :func:`read_key_answers` - what a multi-query / multi-hop answer states about each key.
+* :func:`score_mdqa`, :func:`score_flenqa`, :func:`score_kv`, :func:`score_multiquery`,
+  :func:`score_multihop` - one document's metrics.
 * :func:`bucket_metrics`, :func:`bucket_mean` - per-bucket metrics (per length, depth...).
 """
 
@@ -175,4 +177,86 @@ def score_kv(doc: dict, output: str, all_keys: Iterable[str] | None = None) -> d
     if doc.get("task") == "multi-subkey-kv":
         key = parse_kv_key(output)
         base["key_acc"] = float(key is not None and repr(key) == doc["gold_key"])
+    return _with_buckets(base, acc, kv_buckets(doc), all_keys)
+
+
+_KEY_MENTION = re.compile(r"\bkey\s+(-?\d+)", re.IGNORECASE)
+_CHAIN_END = re.compile(r"end\s+of\s+the\s+chain\s+is\s*:?\s*(-?\d+)", re.IGNORECASE)
+
+
+def read_key_answers(output: str, keys: list[int]) -> list[KVAnswer]:
+    """What ``output`` states about each of ``keys``: the value and dictionary read
+    (:func:`parse_kv_answer`, the keys excluded) from the text after the first ``key <k>``
+    mention up to the next key mention; for a key never mentioned, from the output's line at
+    the key's place when that line mentions no key (the template asks one line per key, in
+    order), else nothing (both None)."""
+    mentions = list(_KEY_MENTION.finditer(output))
+    after: dict[int, str] = {}
+    ends = [m.start() for m in mentions[1:]] + [len(output)] * bool(mentions)
+    for m, end in zip(mentions, ends, strict=True):
+        after.setdefault(int(m.group(1)), output[m.end() : end])
+    lines = [line for line in output.split("\n") if line.strip()]
+    out = []
+    for i, key in enumerate(keys):
+        text = after.get(key, lines[i] if i < len(lines) else "")
+        if key not in after and _KEY_MENTION.search(text):
+            text = ""  # that line is about another key
+        out.append(parse_kv_answer(text, keys))
+    return out
+
+
+def _step_scores(prefix: str, got: list[KVAnswer], values, names) -> tuple[list[float], dict]:
+    oks = [
+        float(g.value == v and g.dict_name == n) for g, v, n in zip(got, values, names, strict=True)
+    ]
+    return oks, {f"{prefix}_{i}": ok for i, ok in enumerate(oks, 1)}
+
+
+def multiquery_steps(doc: dict) -> tuple[str, ...]:
+    """The per-query metrics of a multi-query doc: ``query_acc_<i>`` (i-th asked key right)."""
+    return tuple(f"query_acc_{i}" for i in range(1, len(doc["query_keys"]) + 1))
+
+
+def multihop_steps(doc: dict) -> tuple[str, ...]:
+    """The per-hop metrics of a multi-hop doc: ``hop_acc_<i>`` (lookup i right)."""
+    return tuple(f"hop_acc_{i}" for i in range(1, len(doc["chain_keys"]) + 1))
+
+
+def score_multiquery(
+    doc: dict, output: str, all_keys: Iterable[str] | None = None
+) -> dict[str, float]:
+    """``acc`` (every queried key's value and dictionary right), ``query_acc`` (share of the
+    keys right), ``value_acc`` / ``dict_acc`` (share of values / dictionaries right) and
+    ``query_acc_<i>`` per asked key; ``acc`` under the doc's length and depth bucket."""
+    keys = doc["query_keys"]
+    got = read_key_answers(output, keys)
+    oks, steps = _step_scores("query_acc", got, doc["query_values"], doc["query_dict_names"])
+    n = len(keys)
+    base = {
+        "acc": float(all(oks)),
+        "query_acc": sum(oks) / n,
+        "value_acc": sum(g.value == v for g, v in zip(got, doc["query_values"], strict=True)) / n,
+        "dict_acc": sum(
+            g.dict_name == d for g, d in zip(got, doc["query_dict_names"], strict=True)
+        )
+        / n,
+        **steps,
+    }
+    return _with_buckets(base, base["acc"], kv_buckets(doc), all_keys)
+
+
+def score_multihop(
+    doc: dict, output: str, all_keys: Iterable[str] | None = None
+) -> dict[str, float]:
+    """``acc`` (the value at the end of the chain: the ``end of the chain is`` line, else what
+    the answer states for the last key of the chain), ``chain_acc`` (every lookup right) and
+    ``hop_acc_<i>`` (lookup i: the dictionary holding the i-th key of the chain and its
+    value); ``acc`` under the doc's length and depth bucket."""
+    keys = doc["chain_keys"]
+    got = read_key_answers(output, keys)
+    oks, steps = _step_scores("hop_acc", got, doc["chain_values"], doc["chain_dict_names"])
+    end = _CHAIN_END.search(output)
+    final = int(end.group(1)) if end else got[-1].value
+    acc = float(final == doc["gold_value"])
+    base = {"acc": acc, "chain_acc": float(all(oks)), **steps}
     return _with_buckets(base, acc, kv_buckets(doc), all_keys)

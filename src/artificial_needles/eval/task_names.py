@@ -23,7 +23,10 @@ FAMILY_PREFIXES: tuple[str, ...] = (MDQA_PREFIX, FLENQA_PREFIX, KV_PREFIX)
 MDQA_TASK = re.compile(rf"^{MDQA_PREFIX}(\d+)docs_pos(\d+)$")
 #: The closed-book MDQA task (no documents): the report's reference line.
 MDQA_CLOSEDBOOK = f"{MDQA_PREFIX}closedbook"
-#: ``kv_retrieval_<generator>``.
+#: The group of the KV tasks beyond the paper (multi-query, multi-hop), apart from
+#: :data:`KV_GROUP` so that its scores stay those of the paper's tasks.
+KV_MULTI_GROUP = f"{KV_PREFIX}multi"
+#: ``kv_retrieval_<generator>`` (the name of :data:`KV_MULTI_GROUP` matches it too).
 KV_TASK = re.compile(rf"^{KV_PREFIX}(\w+)$")
 
 #: FLenQA subsets: the task-name part -> the dataset's own name (the ``dataset`` field).

@@ -202,12 +202,13 @@ class LineCosts:
         return True
 
     def probe_prompt(self, rng: random.Random, gold: Gold, bodies: list[Any]) -> str:
-        """The prompt of the distractor ``bodies`` with the gold dictionary at a random place
-        and the names shuffled, as a real sample lays them out."""
-        k = len(bodies)
+        """The prompt of the distractor ``bodies`` with the gold dictionary (and its linked
+        ones) at random places and the names shuffled, as a real sample lays them out."""
         bodies = [*bodies]
-        bodies.insert(rng.randrange(k + 1), dict(gold.pairs))
-        names = list(range(1, k + 2))
+        bodies.insert(rng.randrange(len(bodies) + 1), dict(gold.pairs))
+        for pairs in gold.linked:  # no draw without linked dictionaries (probes stay as they were)
+            bodies.insert(rng.randrange(len(bodies) + 1), dict(pairs))
+        names = list(range(1, len(bodies) + 1))
         rng.shuffle(names)
         return assemble_prompt(self.task.render_lines(names, bodies), gold.question)
 
@@ -231,7 +232,11 @@ def check_feasible(task: KVTask, costs: LineCosts) -> None:
     cfg = task.cfg
     gold = task.make_gold(random.Random(0))
     widest = task.widest_pair()
-    fixed = [cfg.gold_dict_size, *map(len, gold.linked)]
+    # gold_dict_size "match" draws the gold (and linked) sizes from dict_size: the largest
+    fixed = [len(p) for p in gold.linked]
+    if cfg.gold_size_matches:
+        fixed = [max(n, cfg.gold_size_max) for n in fixed]
+    fixed.insert(0, cfg.gold_size_max)
     need = (
         costs.exact_skeleton(gold.question)
         + sum(costs.estimate([widest] * n) for n in fixed)

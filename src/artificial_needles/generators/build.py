@@ -24,6 +24,7 @@ from typing import Any
 from artificial_needles.errors import NeedlesError
 from artificial_needles.generators.builder import Generator
 from artificial_needles.generators.draw import depth_indices
+from artificial_needles.generators.mixture import LengthMixture, single_budget
 from artificial_needles.generators.options import build_config
 from artificial_needles.generators.records import (
     RecordFormat,
@@ -49,14 +50,23 @@ def make_generator(
     With ``chat_template``, prompts are sized inside the conversation of record format ``fmt``
     (its system turn included); a counter passed in keeps its own ``system``. ``domain``
     ("train", "eval" for the lm-eval KV documents, "validation" for a trainer's eval split; see
-    :mod:`artificial_needles.seeding`) keeps evaluation data apart from training data."""
+    :mod:`artificial_needles.seeding`) keeps evaluation data apart from training data.
+
+    A ``max_tokens`` mixture gives a :class:`~.mixture.LengthMixture` of one generator per
+    budget (each sample draws its budget)."""
     cfg = build_config(task, preset, overrides)
     counter = (
         tokenizer
         if isinstance(tokenizer, TokenCounter)
         else load_tokenizer(tokenizer, chat_template=chat_template, system=system_prompt(fmt))
     )
-    return Generator(get_generator(task)(cfg, domain=domain), counter, preset=preset)
+    cls = get_generator(task)
+    if not cfg.is_mixture:
+        return Generator(cls(cfg, domain=domain), counter, preset=preset)
+    first, *rest = cfg.max_tokens_choices
+    gen = Generator(cls(single_budget(cfg, first), domain=domain), counter, preset=preset)
+    parts = {first: gen, **{m: gen.with_config(single_budget(cfg, m)) for m in rest}}
+    return LengthMixture(cfg, parts)  # type: ignore[return-value]
 
 
 def to_dataset(generator: Generator, fmt: RecordFormat = "mistral") -> Any:
@@ -75,15 +85,18 @@ def to_dataset(generator: Generator, fmt: RecordFormat = "mistral") -> Any:
 
 @dataclass
 class Summary:
-    """Statistics of a generated set: lengths against the budget and gold positions."""
+    """Statistics of a generated set: lengths against the budget and gold positions; with a
+    length mixture, the samples and mean fill of each budget (``meta["budget"]``)."""
 
     budget: int
     tokens: list[int] = field(default_factory=list)
     positions: Counter[int] = field(default_factory=Counter)
     depths: Counter[int] = field(default_factory=Counter)
+    per_budget: dict[int, list[int]] = field(default_factory=dict)
 
     def add(self, meta: dict[str, Any]) -> None:
         self.tokens.append(meta["num_tokens"])
+        self.per_budget.setdefault(meta.get("budget", self.budget), []).append(meta["num_tokens"])
         self.positions[meta["gold_position"]] += 1
         index, n = meta["gold_position"] - 1, max(1, meta["num_dicts"])
         for decile in range(10):  # every decile the gold dictionary is at (see depth_indices)
@@ -95,13 +108,25 @@ class Summary:
         if not n:
             return "0 samples"
         mean = statistics.fmean(self.tokens)
-        lines = [
-            f"samples: {n}",
-            f"tokens: min {min(self.tokens)}  mean {mean:.1f}  max {max(self.tokens)}  "
-            f"budget {self.budget}  (mean fill {100 * mean / self.budget:.1f}%)",
+        lines = [f"samples: {n}"]
+        if len(self.per_budget) <= 1:
+            budget = next(iter(self.per_budget), self.budget)
+            lines.append(
+                f"tokens: min {min(self.tokens)}  mean {mean:.1f}  max {max(self.tokens)}  "
+                f"budget {budget}  (mean fill {100 * mean / budget:.1f}%)"
+            )
+        else:
+            lines.append("tokens by budget (length mixture):")
+            for budget, toks in sorted(self.per_budget.items()):
+                m = statistics.fmean(toks)
+                lines.append(
+                    f"  budget {budget}: {len(toks)} samples  min {min(toks)}  mean {m:.1f}  "
+                    f"max {max(toks)}  (mean fill {100 * m / budget:.1f}%)"
+                )
+        lines.append(
             "gold depth (deciles of the dictionary list; a dictionary spanning two deciles "
-            "counts in both, as --gold-depth selects it):",
-        ]
+            "counts in both, as --gold-depth selects it):"
+        )
         top = max(self.depths.values())
         for b in range(10):
             c = self.depths.get(b, 0)

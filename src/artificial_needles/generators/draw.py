@@ -66,6 +66,14 @@ def depth_indices(lo: float, hi: float, n: int) -> range:
     return range(first, min(max(first + 1, math.ceil(hi * n)), n))
 
 
+def gold_size(cfg: KVConfig, rng: random.Random) -> int:
+    """Keys of a gold (or linked) dictionary: ``gold_dict_size``, or with ``match`` a size drawn
+    from ``dict_size`` like a distractor's (uniform; a draw only then)."""
+    if cfg.gold_size_matches:
+        return draw_int(rng, cfg.dict_size)
+    return int(cfg.gold_dict_size)
+
+
 def choose_position(cfg: KVConfig, n: int, rng: random.Random) -> int:
     """0-based gold position among ``n`` dictionaries for the configured policy.
 

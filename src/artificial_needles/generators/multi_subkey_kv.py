@@ -3,7 +3,10 @@
 Keys are tuples of integers (subkeys). The question lists some subkeys of the gold key in
 shuffled order; exactly one key in the prompt contains all of them. A share of the distractor
 keys (``sharing_fraction``) contains ``shared_subkeys`` of the queried subkeys, never all.
-The gold value appears nowhere else as a number.
+The gold value appears nowhere else as a number. With ``near_miss_keys`` each subkey of a
+distractor key is, with that probability, one digit away from a queried subkey (never one); with
+``near_miss_values`` each distractor value one digit away from the gold value
+(:mod:`~artificial_needles.generators.near_miss`).
 
 A tuple key's class is the XOR of its subkeys' classes (:mod:`artificial_needles.seeding`):
 the last fresh subkey of every key is the member of ``{n, n ^ 1}`` that puts the key in the
@@ -24,7 +27,8 @@ from pydantic import Field, model_validator
 
 from artificial_needles.errors import NeedlesError
 from artificial_needles.generators.config import IntRange, KVConfig
-from artificial_needles.generators.draw import draw_int, number_drawer
+from artificial_needles.generators.draw import draw_int, gold_size, number_drawer
+from artificial_needles.generators.near_miss import one_digit_away
 from artificial_needles.generators.sample import Gold
 from artificial_needles.generators.task import KVTask
 from artificial_needles.generators.templates import MULTI_ANSWER, MULTI_QUESTION, MULTI_TEMPLATE
@@ -92,6 +96,7 @@ class MultiSubkeyKVTask(KVTask):
         # the last fresh subkey of every key is mapped so that the key is in the domain's class,
         # and in evaluation domains the values are mapped into theirs.
         self._key_class, value_cls = DOMAIN_CLASSES[check_domain(domain)]
+        self._value_class = value_cls
         self._subkey_class = class_lookup(config.key_digits[1])
         vd = config.value_digits
         self._draw = {
@@ -107,20 +112,41 @@ class MultiSubkeyKVTask(KVTask):
             if n not in reserved:
                 return n
 
+    def _near(
+        self, rng: random.Random, share: float, targets: Sequence[int], cls: int | None, avoid
+    ) -> int | None:
+        """With probability ``share``, a number one digit away from one of ``targets`` (class
+        ``cls``, not in ``avoid``); else (and when none is found) None. No draw at share 0."""
+        if not share or rng.random() >= share:
+            return None
+        return one_digit_away(rng, targets[int(rng.random() * len(targets))], cls, avoid)
+
     def _subkeys(
-        self, rng: random.Random, count: int, reserved: set[int], fixed: Sequence[int] = ()
+        self,
+        rng: random.Random,
+        count: int,
+        reserved: set[int],
+        fixed: Sequence[int] = (),
+        near: Sequence[int] = (),
     ) -> list[int]:
         """``count`` (>= 1) distinct subkeys outside ``reserved``; the last one is the member of
-        ``{n, n ^ 1}`` that puts the key ``fixed + subkeys`` into the domain's key class."""
+        ``{n, n ^ 1}`` that puts the key ``fixed + subkeys`` into the domain's key class. With
+        ``near`` (the queried subkeys of a distractor key), each subkey is a near miss of one of
+        them with probability ``near_miss_keys``."""
+        share = self.cfg.near_miss_keys if near else 0.0
         out: list[int] = []
         while len(out) < count - 1:
-            n = self._number(rng, "key", reserved)
+            m = self._near(rng, share, near, None, reserved)
+            n = self._number(rng, "key", reserved) if m is None else m
             if n not in out:
                 out.append(n)
         cls = self._subkey_class
         want = self._key_class
         for n in (*fixed, *out):
             want ^= cls(n)
+        m = self._near(rng, share, near, want, {*reserved, *out})
+        if m is not None:
+            return [*out, m]
         draw, r = self._draw["key"], rng.random
         for _ in range(100_000):
             n = draw(r)
@@ -151,7 +177,8 @@ class MultiSubkeyKVTask(KVTask):
             extra_meta={"query_subkeys": query, "gold_key_text": repr(key)},
         )
         pairs: dict[Any, int] = {key: value}
-        while len(pairs) < cfg.gold_dict_size:
+        size = gold_size(cfg, rng)
+        while len(pairs) < size:
             k, v = self.make_pair(rng, gold)
             pairs.setdefault(k, v)
         items = list(pairs.items())
@@ -165,9 +192,13 @@ class MultiSubkeyKVTask(KVTask):
         shared: list[int] = []
         if cfg.shared_subkeys and rng.random() < cfg.sharing_fraction:
             shared = rng.sample(gold.extra_meta["query_subkeys"], cfg.shared_subkeys)
-        key = shared + self._subkeys(rng, size - len(shared), gold.reserved, shared)
+        query = gold.extra_meta["query_subkeys"] if cfg.near_miss_keys else ()
+        key = shared + self._subkeys(rng, size - len(shared), gold.reserved, shared, query)
         rng.shuffle(key)
-        return tuple(key), self._number(rng, "value", gold.reserved)
+        value = self._near(
+            rng, cfg.near_miss_values, [gold.value], self._value_class, gold.reserved
+        )
+        return tuple(key), self._number(rng, "value", gold.reserved) if value is None else value
 
     def pair_numbers(self, pair: tuple[Any, int]) -> list[int]:
         return [*pair[0], pair[1]]

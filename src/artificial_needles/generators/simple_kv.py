@@ -9,17 +9,24 @@ value in the domain's value class (:mod:`artificial_needles.seeding`): a drawn n
 wrong class is replaced by its partner ``n ^ 1``, in the scalar drawers and in the batch draw
 (:mod:`~artificial_needles.generators.pair_batch`) alike, so no evaluation key is ever a training
 key and no random draw is added.
+
+``gold_dict_size: match`` draws the gold dictionary's size from ``dict_size``; with
+``near_miss_keys`` / ``near_miss_values`` each distractor key / value is, with that
+probability, one digit away from the gold key / value (:mod:`~.near_miss`; in the batch draw
+the dictionaries that changed are re-estimated). Neither draws anything when unset.
 """
 
 from __future__ import annotations
 
 import random
-from itertools import islice
+from bisect import bisect_right
+from itertools import accumulate, islice
 from typing import TYPE_CHECKING, Any
 
 from artificial_needles.errors import NeedlesError
 from artificial_needles.generators.config import KVConfig
-from artificial_needles.generators.draw import digit_spans, number_drawer
+from artificial_needles.generators.draw import digit_spans, gold_size, number_drawer
+from artificial_needles.generators.near_miss import NearMiss
 from artificial_needles.generators.pair_batch import PairBatch
 from artificial_needles.generators.sample import DictBlock, Gold
 from artificial_needles.generators.task import KVTask
@@ -62,7 +69,12 @@ class SimpleKVTask(KVTask):
         # avoid the gold key and value, and keys are distinct within a dictionary.
         keys = sum(digit_spans(kd)[1]) // 2
         value_may_be_key = vd[0] <= kd[1] and kd[0] <= vd[1]  # the gold value is then reserved
-        need = max(config.dict_size[1] + 1, config.gold_dict_size) + value_may_be_key
+        asked = self.asked_keys(config)
+        # a distractor avoids every asked key, a gold dictionary the others
+        need = (
+            max(config.dict_size[1] + asked, config.gold_size_max + asked - 1)
+            + value_may_be_key * asked
+        )
         if keys < need:
             raise NeedlesError(
                 f"{self.name}: key_digits {list(kd)} leave {keys} keys per data domain, fewer "
@@ -75,6 +87,10 @@ class SimpleKVTask(KVTask):
         self._draw_value = class_drawer(number_drawer(vd), vd[1], value_cls, table=False)
         super().__init__(config, domain=domain)
         self._classes = (key_cls, value_cls)
+        #: Near-miss distractors (near_miss.py); no draw at all when both shares are 0.
+        self.near_miss = NearMiss(
+            config.near_miss_keys, config.near_miss_values, key_cls, value_cls
+        )
         #: The batch draw of the hot path and the line costs it was made for (keys and values
         #: of at most 4 digits: the token count of every candidate number is read by index).
         self._batch: tuple[LineCosts, PairBatch] | None = None
@@ -92,6 +108,23 @@ class SimpleKVTask(KVTask):
             self._batch = (costs, batch)
         return self._batch[1]
 
+    @classmethod
+    def asked_keys(cls, config: KVConfig) -> int:
+        """How many keys a sample reserves (1; more for tasks that ask several)."""
+        return 1
+
+    def draw_key(self, rng: random.Random) -> int:
+        """A key of the domain's key class (any distinctness is the caller's)."""
+        return self._draw_key(rng.random)
+
+    def draw_value(self, rng: random.Random) -> int:
+        """A value of the domain's value class."""
+        return self._draw_value(rng.random)
+
+    def near_miss_targets(self, gold: Gold) -> tuple[list[int], list[int]]:
+        """The keys and values near-miss distractors are drawn around (the gold ones)."""
+        return [gold.key], [gold.value]
+
     def make_gold(self, rng: random.Random) -> Gold:
         cfg = self.cfg
         key = self._draw_key(rng.random)
@@ -103,7 +136,8 @@ class SimpleKVTask(KVTask):
             question += SIMPLE_TEMPLATE.format(key=key)
         gold = Gold(pairs=[], key=key, value=value, question=question, reserved={key, value})
         pairs = {key: value}
-        while len(pairs) < cfg.gold_dict_size:
+        size = gold_size(cfg, rng)
+        while len(pairs) < size:
             k, v = self.make_pair(rng, gold)
             pairs.setdefault(k, v)
         items = list(pairs.items())
@@ -116,7 +150,10 @@ class SimpleKVTask(KVTask):
         while True:
             k, v = self._draw_key(r), self._draw_value(r)
             if k not in reserved and v not in reserved:
-                return k, v
+                break
+        if self.near_miss.enabled:
+            return self.near_miss.pair(rng, k, v, self.near_miss_targets(gold), reserved)
+        return k, v
 
     def draw_dicts(
         self, rng: random.Random, gold: Gold, count: int, costs: LineCosts
@@ -126,6 +163,8 @@ class SimpleKVTask(KVTask):
             return super().draw_dicts(rng, gold, count, costs)
         # The hot path: every pair of the batch from one draw (pair_batch.py).
         keys, values, sizes, ests, raws = batch.draw(rng, gold.reserved, count)
+        if self.near_miss.enabled:
+            self._near_misses(rng, gold, keys, values, sizes, costs, (ests, raws))
         pairs_iter = zip(keys, values, strict=True)
         bodies = [dict(islice(pairs_iter, n)) for n in sizes]
         out = list(map(DictBlock, bodies, ests, raws))
@@ -139,6 +178,34 @@ class SimpleKVTask(KVTask):
                 d.est = costs.estimate(list(d.pairs.items()))
                 d.raw = None
         return out
+
+    def _near_misses(
+        self,
+        rng: random.Random,
+        gold: Gold,
+        keys: list[int],
+        values: list[int],
+        sizes: list[int],
+        costs: LineCosts,
+        cost_lists: tuple[list[float], list[int]],
+    ) -> None:
+        """Near-miss keys and values in a batch's flat lists (near_miss.py); each changed
+        dictionary's estimate and exact number tokens move by the tokens of the numbers
+        replaced (the same digit count: for most tokenizers, none)."""
+        swaps = self.near_miss.apply_flat(
+            rng, keys, values, self.near_miss_targets(gold), gold.reserved
+        )
+        if not swaps:
+            return
+        ests, raws = cost_lists
+        ends = list(accumulate(sizes))
+        tok = costs.number_tokens  # warmed for every key and value length (_pair_batch)
+        for at, old, new in swaps:
+            delta = tok[new] - tok[old]
+            if delta:
+                i = bisect_right(ends, at)
+                ests[i] += delta
+                raws[i] += delta
 
     def pair_numbers(self, pair: tuple[Any, int]) -> list[int]:
         return [pair[0], pair[1]]

@@ -6,6 +6,11 @@ of -1 means no documents in that bucket and is shown empty, never as 0. The leng
 a run comes from the joint metrics, else from lm-eval's ``samples_*.jsonl`` (``--log_samples``:
 each doc carries ``max_length`` and ``depth``), else, for a run of a single length, from its
 per-depth metrics.
+
+The multi-query and multi-hop tasks (``kv_retrieval_multiquery``, ``kv_retrieval_multihop``) get
+the same tables and heatmap, their own summary metrics (``query_acc``, ``chain_acc``) and a table
+of their per-step metrics (``query_acc_<i>``: the i-th asked key; ``hop_acc_<i>``: lookup i).
+Their group (``task_names.KV_MULTI_GROUP``) is not a task and gets no table.
 """
 
 from __future__ import annotations
@@ -15,7 +20,7 @@ import json
 import re
 from collections import defaultdict
 
-from artificial_needles.eval.task_names import KV_TASK
+from artificial_needles.eval.task_names import KV_MULTI_GROUP, KV_TASK
 from artificial_needles.report.load import Run
 from artificial_needles.report.model import Context, Figure, Section, Table
 from artificial_needles.report.plots import Grid, heatmap_figure
@@ -24,7 +29,10 @@ from artificial_needles.report.stats import Agg, aggregate
 LENGTH = re.compile(r"^acc_(\d+),none$")
 DEPTH = re.compile(r"^acc_depth_(\d+),none$")
 JOINT = re.compile(r"^acc_(\d+)_depth_(\d+),none$")
-SUMMARY = ("acc", "value_acc", "dict_acc", "key_acc")  # those that any run reports
+STEP = re.compile(r"^(query|hop)_acc_(\d+),none$")
+#: Summary metrics, those that any run reports (multi-query: query_acc; multi-hop: chain_acc).
+SUMMARY = ("acc", "value_acc", "dict_acc", "key_acc", "query_acc", "chain_acc")
+STEP_NAMES = {"query": "asked key", "hop": "lookup"}
 
 Cells = dict[tuple[int, int], float]
 
@@ -162,15 +170,28 @@ def _heatmap(task: str, grids: dict[str, dict[tuple[int, int], Agg]]) -> Figure 
     return Figure(f"{task}.png", title, functools.partial(heatmap_figure, title, panels))
 
 
+def _step_table(ctx: Context, task: str, have: set[str]) -> tuple[Table, dict] | None:
+    """The per-query / per-hop table of a task and its JSON, or None when it has no steps."""
+    found = sorted((int(m[2]), m[1]) for k in have if (m := STEP.match(k)))
+    if not found:
+        return None
+    kind = found[0][1]
+    aggs = {i: ctx.aggs(task, f"{kind}_acc_{i},none") for i, _ in found}
+    rows = [ctx.row(str(i), a) for i, a in aggs.items()]
+    table = Table(f"{task}: acc by {STEP_NAMES[kind]}", ctx.columns(STEP_NAMES[kind]), rows)
+    return table, {str(i): ctx.entry(a) for i, a in aggs.items()}
+
+
 def kv_section(ctx: Context) -> Section | None:
     """Summary, by-length and by-depth tables and the length x depth heatmap of each KV task."""
-    tasks = sorted(t for t in ctx.tasks() if KV_TASK.match(t))
+    tasks = sorted(t for t in ctx.tasks() if KV_TASK.match(t) and t != KV_MULTI_GROUP)
     if not tasks:
         return None
     sec = Section("kv", "KV retrieval: accuracy by length and depth")
     sec.notes.append(
         "acc: value and dictionary both right; value_acc, dict_acc (key_acc): each alone. "
-        "In points. "
+        "Multi-query: acc = every asked key right, query_acc = share of keys right; multi-hop: "
+        "acc = the value at the end of the chain, chain_acc = every lookup right. In points. "
         "Depth: start of the gold dictionary's bucket in percent of the list. Empty cells: no "
         "documents in that bucket."
     )
@@ -191,6 +212,9 @@ def kv_section(ctx: Context) -> Section | None:
                 headline=True,
             )
         )
+        steps = _step_table(ctx, task, have)
+        if steps is not None:
+            sec.tables.append(steps[0])
         if lengths:
             rows = [ctx.row(str(n), a) for n, a in by_len.items()]
             sec.tables.append(Table(f"{task}: acc by length", ctx.columns("length"), rows))
@@ -202,6 +226,7 @@ def kv_section(ctx: Context) -> Section | None:
             "summary": {m: ctx.entry(a) for m, a in summary.items()},
             "by_length": {str(n): ctx.entry(a) for n, a in by_len.items()},
             "by_depth": {str(p): ctx.entry(a) for p, a in by_depth.items()},
+            **({} if steps is None else {"by_step": steps[1]}),
             "grid": {
                 lab: [{"length": n, "depth": p, **a.to_json()} for (n, p), a in sorted(g.items())]
                 for lab, g in grids.items()
