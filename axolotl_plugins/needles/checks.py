@@ -6,12 +6,20 @@ config fails in ``axolotl preprocess`` / before training, with the key named:
 - the values of our keys (:class:`~artificial_needles.axolotl.args.NeedlesArgs`) and the
   generator config they make (:func:`~artificial_needles.axolotl.spec.validate_generator`);
 - the evaluation: task names, ``needles_eval_metadata`` keys and the MDQA / FLenQA data
-  (:func:`artificial_needles.eval.checks.check_tasks`, as ``artificial-needles eval`` does).
+  (:func:`artificial_needles.eval.checks.check_tasks`, as ``artificial-needles eval`` does;
+  its advice to pass ``--metadata`` is worded as the ``needles_eval_metadata`` key).
+
+:func:`config_errors` turns those errors into :class:`NeedlesConfigError`: still a
+``ValueError`` for code that loads configs, but when it reaches the top of an ``axolotl``
+command it prints as one line, without the traceback through Axolotl and click.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import contextlib
+import re
+import sys
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 from pydantic import ValidationError
@@ -19,6 +27,37 @@ from pydantic import ValidationError
 from artificial_needles.axolotl.args import NeedlesArgs, check_unknown_keys
 from artificial_needles.config_errors import ConfigError
 from artificial_needles.errors import NeedlesError
+
+#: lm-eval's flag as our eval messages advise it, e.g. ``--metadata '{"mdqa_data": "PATH"}'``
+_METADATA_FLAG = re.compile(r"""--metadata '\{"(\w+)": "PATH"\}'""")
+
+
+class NeedlesConfigError(ValueError):
+    """A bad ``needles_*`` setting in an Axolotl config (the message names the key)."""
+
+
+def _print_config_error(kind: type, exc: BaseException, tb: Any, previous: Any) -> None:
+    if isinstance(exc, NeedlesConfigError):
+        print(f"artificial-needles: error in the Axolotl config: {exc}", file=sys.stderr)
+    else:
+        previous(kind, exc, tb)
+
+
+@contextlib.contextmanager
+def config_errors() -> Iterator[None]:
+    """Re-raise a ``ValueError`` of the block as :class:`NeedlesConfigError`, and make an
+    uncaught one print as its one line (``sys.excepthook``; other exceptions as before)."""
+    try:
+        yield
+    except ValueError as exc:
+        hook = sys.excepthook
+        if getattr(hook, "func", None) is not _print_config_error:
+            from functools import partial
+
+            sys.excepthook = partial(_print_config_error, previous=hook)
+        if isinstance(exc, NeedlesConfigError):
+            raise
+        raise NeedlesConfigError(str(exc)) from None
 
 
 def parse_args(cfg: Any) -> NeedlesArgs:
@@ -44,7 +83,8 @@ def check_eval(cfg: Any) -> None:
         meta.setdefault("chat_template", bool(cfg.get("needles_eval_chat_template", True)))
         check_tasks(tasks, meta, model_args={"pretrained": str(cfg.get("base_model"))})
     except NeedlesError as exc:
-        raise ValueError(f"needles_eval_tasks {tasks}: {exc}") from None
+        advice = _METADATA_FLAG.sub(r"needles_eval_metadata: {\1: PATH} in the config", str(exc))
+        raise ValueError(f"needles_eval_tasks {tasks}: {advice}") from None
 
 
 def check_config(cfg: Any, other_keys: Iterable[str] = ()) -> NeedlesArgs | None:

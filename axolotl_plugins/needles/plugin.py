@@ -28,22 +28,25 @@ class NeedlesPlugin(BasePlugin):
 
     def register(self, cfg: dict) -> None:
         """Validate the ``needles_*`` keys and wire our dataset entries (raw config)."""
-        from artificial_needles.axolotl.checks import check_config
+        from artificial_needles.axolotl.checks import check_config, config_errors
         from artificial_needles.axolotl.spec import inject_datasets
 
-        if cfg.get("needles_task") is None and any(_is_ours(e) for e in cfg.get("datasets") or []):
-            raise ValueError(
-                f"datasets: an entry has type {DATASET_TYPE} but needles_task is not set; "
-                "add e.g. `needles_task: simple-kv`"
-            )
-        if check_config(cfg, _axolotl_keys()) is not None:
-            inject_datasets(cfg)
-        if cfg.get("needles_eval_tasks") and cfg.get("output_dir"):
-            from artificial_needles.eval.child import global_rank
-            from artificial_needles.eval.outputs import check_output_dir
+        with config_errors():  # one line at the top of `axolotl ...`, no traceback
+            if cfg.get("needles_task") is None and any(
+                _is_ours(e) for e in cfg.get("datasets") or []
+            ):
+                raise ValueError(
+                    f"datasets: an entry has type {DATASET_TYPE} but needles_task is not set; "
+                    "add e.g. `needles_task: simple-kv`"
+                )
+            if check_config(cfg, _axolotl_keys()) is not None:
+                inject_datasets(cfg)
+            if cfg.get("needles_eval_tasks") and cfg.get("output_dir"):
+                from artificial_needles.eval.child import global_rank
+                from artificial_needles.eval.outputs import check_output_dir
 
-            if global_rank() == 0:  # results must not be lost after hours of training
-                check_output_dir(Path(cfg["output_dir"]) / "needles_eval", "output_dir")
+                if global_rank() == 0:  # results must not be lost after hours of training
+                    check_output_dir(Path(cfg["output_dir"]) / "needles_eval", "output_dir")
 
     def pre_model_load(self, cfg: Any) -> None:
         """With ``needles_eval_baseline``: check, before training, that the base model runs

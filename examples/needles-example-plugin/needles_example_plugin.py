@@ -120,8 +120,9 @@ class LetterKV(KVTask):
             expected_q += TEMPLATE.format(key=key)
         if question != expected_q:
             problems.append("question differs from the task's question for the gold key")
-        if answer != ANSWER.format(key=key, value=value, name=name):
-            problems.append(f"answer {answer!r} is not the expected answer")
+        expected_a = ANSWER.format(key=key, value=value, name=name)
+        if answer != expected_a:
+            problems.append(f"answer {answer!r}, expected {expected_a!r}")
         return problems
 
 

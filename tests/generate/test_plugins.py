@@ -174,7 +174,7 @@ def test_example_module_registered_in_process():
         s = samples[0]
         wrong = s.answer.replace(s.meta["gold_value"], "qqqqq")
         assert gen.check_sample(s.prompt, wrong, s.meta) == [
-            f"answer {wrong!r} is not the expected answer"
+            f"answer {wrong!r}, expected {s.answer!r}"
         ]
         with pytest.raises(NeedlesError, match="value_letters"):
             make_generator("letter-kv", overrides={"value_letters": [5, 2]})

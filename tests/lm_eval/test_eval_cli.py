@@ -115,13 +115,14 @@ def lm(tiny_model_dir):
 
 
 def test_check_prompt_lengths_counts_the_chat_template(lm, mdqa_dir):
-    from lm_eval.tasks import TaskManager, get_task_dict
+    from lm_eval.tasks import TaskManager
 
     from artificial_needles.eval import check_prompt_lengths
+    from artificial_needles.eval.lm_eval_compat import load_tasks
     from artificial_needles.eval.paths import tasks_path
 
     tm = TaskManager(include_path=str(tasks_path()), metadata={"mdqa_data": str(mdqa_dir)})
-    tasks = get_task_dict(["mdqa_20docs_pos1", "mdqa_closedbook"], tm)
+    tasks = load_tasks(tm, ["mdqa_20docs_pos1", "mdqa_closedbook"])
     (plain,) = check_prompt_lengths(lm, tasks)
     (chat,) = check_prompt_lengths(lm, tasks, apply_chat_template=True)
     assert plain.task == chat.task == "mdqa_20docs_pos1"  # the closed book prompt is short
@@ -138,7 +139,7 @@ def test_check_prompt_lengths_counts_the_chat_template(lm, mdqa_dir):
     assert check_prompt_lengths(lm, tasks, gen_kwargs={"max_gen_toks": room}) == []
     (over,) = check_prompt_lengths(lm, tasks, gen_kwargs={"max_gen_toks": room + 1})
     assert over.over == 1
-    assert check_prompt_lengths(lm, get_task_dict(["mdqa_closedbook"], tm)) == []
+    assert check_prompt_lengths(lm, load_tasks(tm, ["mdqa_closedbook"])) == []
 
 
 def test_eval_cli_stops_before_truncating(tiny_model_dir, mdqa_dir, capsys):

@@ -69,6 +69,15 @@ def test_tiny_model_needs_an_existing_parent(tmp_path, capsys):
     assert "does not exist; create it first" in capsys.readouterr().err
 
 
+@pytest.mark.skipif(not Path("/proc/self").is_dir(), reason="needs Linux's /proc")
+def test_tiny_model_in_a_folder_it_cannot_write_is_one_line(capsys):
+    # /proc exists and is a folder, but nothing can be created in it (issue 19, papercut 7)
+    assert main(["tiny-model", "/proc/needles-tiny-model"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("artificial-needles: error: /proc/needles-tiny-model: cannot create"), err
+    assert len(err.strip().splitlines()) == 1, err
+
+
 def test_tokenizer_is_deterministic(tmp_path):
     build_tokenizer(tmp_path / "a")
     build_tokenizer(tmp_path / "b", chat_template="llama3")

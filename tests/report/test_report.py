@@ -50,7 +50,7 @@ def test_labels_baseline_and_aggregation(report):
     data = report.to_json()
     assert data["labels"] == [BASE_LABEL, TUNED_LABEL]
     assert data["baseline"] == BASE_LABEL
-    assert [r["seed"] for r in data["runs"]] == [0, 0, 1, 2]
+    assert [r["seed"] for r in data["runs"]] == [None, 0, 1, 2]  # base: plain lm-eval
     assert data["absent"] == []
 
 

@@ -9,7 +9,12 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from artificial_needles.cli.param_flags import DeferredFlagsParser, defer_generator_flags
-from artificial_needles.cli.util import VersionAction, positive_int, run_guarded
+from artificial_needles.cli.util import (
+    VersionAction,
+    positive_int,
+    quiet_library_logs,
+    run_guarded,
+)
 from artificial_needles.errors import NeedlesError
 
 
@@ -85,9 +90,15 @@ def _list(args: argparse.Namespace) -> int:
 def _validate(args: argparse.Namespace) -> int:
     from artificial_needles.generators.validate import validate_file
 
+    if args.max_problems < 0:
+        raise NeedlesError(f"--max-problems {args.max_problems}: give 0 (all) or more")
     report = validate_file(args.path, recount=args.recount, tokenizer=args.tokenizer)
-    for line, msg in report.problems:
+    shown = report.problems[: args.max_problems or None]
+    for line, msg in shown:
         print(f"{report.path}:{line}: {msg}")
+    if len(shown) < len(report.problems):
+        rest = len(report.problems) - len(shown)
+        print(f"{report.path}: ... and {rest} more problem(s) (--max-problems 0 lists all)")
     status = "ok" if report.ok else f"{len(report.problems)} problem(s)"
     print(f"{report.path}: {report.lines} line(s), {status}", file=sys.stderr)
     return 0 if report.ok else 1
@@ -143,6 +154,13 @@ def _configure_validate(v: argparse.ArgumentParser) -> None:
     v.add_argument(
         "--tokenizer",
         help="recount with this tokenizer instead of the one stored in meta.tokenizer",
+    )
+    v.add_argument(
+        "--max-problems",
+        type=int,
+        default=20,
+        metavar="N",
+        help="list at most N problems, then how many more (default 20; 0 lists all)",
     )
     v.set_defaults(func=_validate)
 
@@ -217,6 +235,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if extra and args.command != "eval":
         parser.error(f"unrecognized arguments: {' '.join(extra)}")
     args.extra = extra
+    quiet_library_logs()
     return run_guarded(lambda: int(args.func(args) or 0))
 
 

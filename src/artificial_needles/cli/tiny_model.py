@@ -59,7 +59,13 @@ def write_tiny_model(
         ) from exc
     from artificial_needles.testing import build_model
 
-    tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".tmp", dir=parent))
+    try:
+        tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".tmp", dir=parent))
+    except OSError as exc:
+        raise NeedlesError(
+            f"{target}: cannot create a folder in {parent} ({exc.strerror}); give a folder "
+            "you can write to"
+        ) from exc
     try:
         build_model(tmp, chat_template=chat_template, seed=seed, arch=arch)
         tmp.chmod(umask_mode(0o777))

@@ -10,6 +10,8 @@ training.
 from __future__ import annotations
 
 import difflib
+import logging
+import math
 import os
 from collections.abc import Iterable, Sequence
 from pathlib import Path
@@ -26,6 +28,7 @@ from artificial_needles.eval.task_names import (
 from artificial_needles.tokens.counter import is_missing_path
 
 _OFFLINE = ("HF_HUB_OFFLINE", "HF_DATASETS_OFFLINE")
+log = logging.getLogger(__name__)
 
 
 def include_paths(include_path: str | Sequence[str] | None) -> list[str]:
@@ -127,6 +130,51 @@ def _check_kv(leaves: list[str], metadata: dict[str, Any]) -> None:
     check_model_path(str(tokenizer), "tokenizer")
 
 
+def kv_limit_gaps(
+    leaves: Sequence[str], metadata: dict[str, Any], limit: float | str | None
+) -> list[str]:
+    """One line per KV task whose requested lengths or depth buckets ``--limit`` leaves without
+    documents (lm-eval takes the first documents, which go length by length, bucket by bucket;
+    the empty ones report -1 and the headline ``acc`` comes from the first cells only)."""
+    from artificial_needles.eval.kv_docs import depth_starts
+    from artificial_needles.eval.metadata import EvalMetadata
+
+    tasks = [t for t in leaves if t.startswith(KV_PREFIX)]
+    if not tasks or limit is None:
+        return []
+    limit = float(limit)
+    known = {k: v for k, v in metadata.items() if k in EvalMetadata.model_fields}
+    meta = EvalMetadata.model_validate(known)
+    lengths = list(dict.fromkeys(meta.max_seq_lengths))
+    starts = depth_starts(meta.depth_buckets)
+    per_length = len(starts) * meta.num_samples
+    total = len(lengths) * per_length
+    taken = math.ceil(total * limit) if limit < 1.0 else int(limit)  # as lm-eval counts it
+    if taken >= total:
+        return []
+    empty = [str(n) for i, n in enumerate(lengths) if i * per_length >= taken]
+    if taken < per_length:
+        empty_depths = [f"{p}%" for b, p in enumerate(starts) if b * meta.num_samples >= taken]
+    else:
+        empty_depths = []
+    if not empty and not empty_depths:
+        return []
+    parts = [
+        f"{what}{'s' if len(names) > 1 else ''} {', '.join(names)}"
+        for what, names in (("length", empty), ("depth bucket", empty_depths))
+        if names
+    ]
+    fewer = max(1, taken // (len(lengths) * len(starts)))
+    return [
+        f"{task}: --limit {limit:g} evaluates the first {taken} of {total} documents (they go "
+        f"length by length, bucket by bucket): {' and '.join(parts)} get no documents and "
+        "report -1, and acc comes from the first cells only; to evaluate fewer documents in "
+        f"every cell, drop --limit and lower num_samples (e.g. --metadata "
+        f"'{{\"num_samples\": {fewer}}}')"
+        for task in tasks
+    ]
+
+
 def check_model_path(name: str, what: str = "model") -> None:
     """A local path that does not exist, or (offline) a hub name not in the cache: NeedlesError."""
     p = Path(name).expanduser()
@@ -154,10 +202,12 @@ def check_tasks(
     *,
     model_args: dict[str, Any] | None = None,
     include_path: str | Sequence[str] | None = None,
+    limit: float | None = None,
 ) -> None:
     """Raise NeedlesError (one clear line) unless every task of ``task_names`` can run: names
     known to lm-eval, metadata keys valid, MDQA/FLenQA data resolvable and readable, a tokenizer
-    for the KV tasks (``metadata["tokenizer"]`` or ``model_args["pretrained"]``).
+    for the KV tasks (``metadata["tokenizer"]`` or ``model_args["pretrained"]``). Warns (log)
+    when ``limit`` (lm-eval's ``--limit``) leaves KV lengths or depth buckets without documents.
 
     Loads no model; reads (and caches) the MDQA/FLenQA data files that the run will use.
     """
@@ -173,3 +223,5 @@ def check_tasks(
     _check_mdqa(leaves, merged)
     _check_flenqa(leaves, merged)
     _check_kv(leaves, merged)
+    for line in kv_limit_gaps(leaves, meta, limit):
+        log.warning("%s", line)

@@ -5,8 +5,11 @@ Everything else talks to lm-eval through its public API (``simple_evaluate``,
 
 * :func:`run_parser` - the ``lm_eval run`` argument parser (``lm_eval._cli.run.Run``) and
   ``EvaluatorConfig.from_cli``: ``artificial-needles eval`` takes exactly lm-eval's options.
-* :func:`once_task_manager` - overrides ``TaskManager.load_task_or_group`` so that the length
-  check and the run share one set of task objects.
+* :func:`load_tasks` - task objects through ``TaskManager.load()`` (0.4.12 on) or
+  ``load_task_or_group`` (0.4.11, where ``load`` does not exist yet); never the deprecated
+  ``get_task_dict``.
+* :func:`once_task_manager` - overrides that loader so that the length check and the run share
+  one set of task objects.
 * :func:`register_bucket_metrics` - gives a task object aggregations for metric names that only
   exist at run time (``acc_24576``, ``acc_depth_33``...). lm-eval aggregates a metric returned by
   ``process_results`` but absent from the YAML ``metric_list`` with a plain mean, and sets the
@@ -17,6 +20,10 @@ Everything else talks to lm-eval through its public API (``simple_evaluate``,
 * :func:`index_entry` - kind, YAML path and tag members of a name in ``TaskManager.task_index``
   (0.4.11/0.4.12 store dicts, 0.4.13 ``Entry`` dataclasses with a ``Kind`` enum).
 * :class:`TokenizerLM` - ``HFLM``'s tokenizing and chat-template rules without a model (plans).
+* :func:`quiet_git_probe` - lm-eval records the git commit of the working directory with
+  ``git describe``, whose "fatal: not a git repository" reaches the terminal outside a
+  repository; ``lm_eval.evaluator.get_git_commit_hash`` is replaced by the same probe with git's
+  stderr silenced.
 * :func:`load_task_yaml` - a task YAML with its includes merged (``lm_eval.utils.load_yaml_config``
   up to 0.4.12, ``lm_eval.tasks._yaml_loader.load_yaml`` from 0.4.13).
 
@@ -77,27 +84,48 @@ def evaluator_config(ns: argparse.Namespace) -> Any:
     return EvaluatorConfig.from_cli(ns)
 
 
+def _loader_name(manager_class: type) -> str:
+    # TaskManager.load() from 0.4.12 (load_task_or_group is deprecated there); 0.4.11 has only
+    # load_task_or_group, which is not deprecated in that version
+    return "load" if hasattr(manager_class, "load") else "load_task_or_group"
+
+
+def load_tasks(manager: Any, tasks: Any) -> dict[Any, Any]:
+    """The task objects of ``tasks`` (names, YAML paths or config dicts) built by ``manager``,
+    through the loader this lm-eval version does not deprecate: ``TaskManager.load()`` (0.4.12
+    on; its flat ``{name: Task}``), else ``load_task_or_group`` (0.4.11; groups nest as dicts).
+    """
+    if _loader_name(type(manager)) == "load":
+        return dict(manager.load(tasks)["tasks"])
+    return manager.load_task_or_group(tasks)
+
+
 def once_task_manager(base: type) -> type:
     """A TaskManager subclass that builds each task list once: the length check and
-    ``simple_evaluate`` then share the same task objects (datasets load once)."""
+    ``simple_evaluate`` then share the same task objects (datasets load once).
 
-    class OnceTaskManager(base):  # type: ignore[misc, valid-type]
-        def load_task_or_group(self, task_list: Any = None) -> dict[Any, Any]:
-            # only top-level calls are shared; lm-eval's nested calls for groups build anew
-            depth = self.__dict__.get("_needles_depth", 0)
-            if depth:
-                return super().load_task_or_group(task_list)
-            key = json.dumps(task_list, sort_keys=True, default=str)
-            cache = self.__dict__.setdefault("_needles_loaded", {})
-            if key not in cache:
-                self._needles_depth = 1
-                try:
-                    cache[key] = super().load_task_or_group(task_list)
-                finally:
-                    self._needles_depth = 0
-            return cache[key]
+    The loader ``simple_evaluate`` calls is overridden: ``load`` where lm-eval has it (0.4.12
+    on), else ``load_task_or_group``.
+    """
+    name = _loader_name(base)
 
-    return OnceTaskManager
+    def once(self: Any, task_list: Any = None) -> Any:
+        parent = getattr(super(cls, self), name)
+        # only top-level calls are shared; lm-eval 0.4.11's nested calls for groups build anew
+        if self.__dict__.get("_needles_depth", 0):
+            return parent(task_list)
+        key = json.dumps(task_list, sort_keys=True, default=str)
+        cache = self.__dict__.setdefault("_needles_loaded", {})
+        if key not in cache:
+            self._needles_depth = 1
+            try:
+                cache[key] = parent(task_list)
+            finally:
+                self._needles_depth = 0
+        return cache[key]
+
+    cls = type("OnceTaskManager", (base,), {name: once, "__doc__": once_task_manager.__doc__})
+    return cls
 
 
 def register_bucket_metrics(
@@ -213,3 +241,27 @@ class TokenizerLM:
         except jinja2.exceptions.TemplateError:
             chat_history = [m for m in chat_history if m["role"] != "system"]
             return self.tokenizer.apply_chat_template(chat_history, **kwargs)
+
+
+def _git_commit_hash() -> str | None:
+    """lm-eval's ``get_git_commit_hash`` without git's complaint on stderr."""
+    import os
+    import subprocess
+
+    try:
+        out = subprocess.check_output(
+            ["git", "describe", "--always"], stderr=subprocess.DEVNULL
+        )
+        return out.strip().decode()
+    except (subprocess.CalledProcessError, FileNotFoundError):
+        from lm_eval.loggers.utils import get_commit_from_path
+
+        return get_commit_from_path(os.getcwd())
+
+
+def quiet_git_probe() -> None:
+    """Make ``simple_evaluate`` record the git commit (as before) without git's stderr."""
+    from lm_eval import evaluator
+
+    if hasattr(evaluator, "get_git_commit_hash"):
+        evaluator.get_git_commit_hash = _git_commit_hash

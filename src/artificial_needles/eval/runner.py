@@ -121,7 +121,13 @@ def open_session(
         raise NeedlesError(f"--model {model} needs --model_args pretrained=PATH_OR_HUB_NAME")
     if args_dict.get("pretrained"):
         check_model_path(str(args_dict["pretrained"]))
-    check_tasks(tasks, metadata, model_args=args_dict, include_path=include_path)
+    check_tasks(
+        tasks,
+        metadata,
+        model_args=args_dict,
+        include_path=include_path,
+        limit=evaluate_kwargs.get("limit"),
+    )
     extra = {
         "batch_size": evaluate_kwargs.get("batch_size", 1),
         "max_batch_size": evaluate_kwargs.get("max_batch_size"),
@@ -191,15 +197,20 @@ def run_session(
     results (``{}`` on a non-zero rank of a distributed run)."""
     import lm_eval
     from lm_eval.loggers import EvaluationTracker
-    from lm_eval.tasks import TaskManager, get_task_dict
+    from lm_eval.tasks import TaskManager
 
-    from artificial_needles.eval.lm_eval_compat import once_task_manager
+    from artificial_needles.eval.lm_eval_compat import (
+        load_tasks,
+        once_task_manager,
+        quiet_git_probe,
+    )
     from artificial_needles.eval.outputs import save_results
 
     kwargs = {**evaluate_kwargs, "apply_chat_template": s.chat}
     task_manager = once_task_manager(TaskManager)(include_path=s.paths, metadata=dict(s.meta))
     if check_lengths:
-        _check_lengths(s, get_task_dict(tasks, task_manager), kwargs)
+        _check_lengths(s, load_tasks(task_manager, tasks), kwargs)
+    quiet_git_probe()
     tracker = EvaluationTracker(output_path=output_path, **(tracker_args or {}))
     results = lm_eval.simple_evaluate(
         model=s.lm,

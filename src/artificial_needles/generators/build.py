@@ -23,6 +23,7 @@ from typing import Any
 
 from artificial_needles.errors import NeedlesError
 from artificial_needles.generators.builder import Generator
+from artificial_needles.generators.draw import depth_indices
 from artificial_needles.generators.mixture import LengthMixture, single_budget
 from artificial_needles.generators.options import build_config
 from artificial_needles.generators.records import (
@@ -97,8 +98,10 @@ class Summary:
         self.tokens.append(meta["num_tokens"])
         self.per_budget.setdefault(meta.get("budget", self.budget), []).append(meta["num_tokens"])
         self.positions[meta["gold_position"]] += 1
-        depth = (meta["gold_position"] - 1) / max(1, meta["num_dicts"])
-        self.depths[min(9, int(depth * 10))] += 1
+        index, n = meta["gold_position"] - 1, max(1, meta["num_dicts"])
+        for decile in range(10):  # every decile the gold dictionary is at (see depth_indices)
+            if index in depth_indices(decile / 10, (decile + 1) / 10, n):
+                self.depths[decile] += 1
 
     def render(self) -> str:
         n = len(self.tokens)
@@ -120,7 +123,10 @@ class Summary:
                     f"  budget {budget}: {len(toks)} samples  min {min(toks)}  mean {m:.1f}  "
                     f"max {max(toks)}  (mean fill {100 * m / budget:.1f}%)"
                 )
-        lines.append("gold depth (decile of the dictionary list):")
+        lines.append(
+            "gold depth (deciles of the dictionary list; a dictionary spanning two deciles "
+            "counts in both, as --gold-depth selects it):"
+        )
         top = max(self.depths.values())
         for b in range(10):
             c = self.depths.get(b, 0)

@@ -54,6 +54,18 @@ def draw_int(rng: random.Random, bounds: IntRange) -> int:
     return bounds[0] + int(rng.random() * (bounds[1] - bounds[0] + 1))
 
 
+def depth_indices(lo: float, hi: float, n: int) -> range:
+    """0-based indices of the dictionaries at depth ``[lo, hi)`` of a list of ``n``.
+
+    The one definition of depth (the sampler's and the summary histogram's): dictionary ``i``
+    covers ``[i/n, (i+1)/n)`` of the list and is at every depth range its cover overlaps, so
+    with few dictionaries one can be at two neighbouring ranges. A range narrower than one
+    dictionary still gets the one at ``lo``.
+    """
+    first = math.floor(lo * n)
+    return range(first, min(max(first + 1, math.ceil(hi * n)), n))
+
+
 def gold_size(cfg: KVConfig, rng: random.Random) -> int:
     """Keys of a gold (or linked) dictionary: ``gold_dict_size``, or with ``match`` a size drawn
     from ``dict_size`` like a distractor's (uniform; a draw only then)."""
@@ -80,9 +92,8 @@ def choose_position(cfg: KVConfig, n: int, rng: random.Random) -> int:
         return cfg.gold_index - 1
     if policy == "depth":
         assert cfg.gold_depth is not None
-        lo = math.floor(cfg.gold_depth[0] * n)
-        hi = max(lo + 1, math.ceil(cfg.gold_depth[1] * n))
-        return rng.randrange(lo, min(hi, n))
+        at = depth_indices(cfg.gold_depth[0], cfg.gold_depth[1], n)
+        return rng.randrange(at.start, at.stop)
     if policy == "paper":
         u = rng.random()
         if u < PAPER_FIRST_SHARE:

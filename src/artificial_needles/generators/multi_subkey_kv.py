@@ -246,7 +246,7 @@ class MultiSubkeyKVTask(KVTask):
             subkeys=subkeys, key=repr(key), value=value, name=meta["gold_dict_name"]
         )
         if answer != expected_a:
-            problems.append(f"answer {answer!r} is not the expected answer")
+            problems.append(f"answer {answer!r}, expected {expected_a!r}")
         return problems
 
 

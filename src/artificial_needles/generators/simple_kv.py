@@ -236,8 +236,9 @@ class SimpleKVTask(KVTask):
             expected_q += SIMPLE_TEMPLATE.format(key=key)
         if question != expected_q:
             problems.append("question differs from the task's question for the gold key")
-        if answer != SIMPLE_ANSWER.format(key=key, value=value, name=meta["gold_dict_name"]):
-            problems.append(f"answer {answer!r} is not the expected answer")
+        expected_a = SIMPLE_ANSWER.format(key=key, value=value, name=meta["gold_dict_name"])
+        if answer != expected_a:
+            problems.append(f"answer {answer!r}, expected {expected_a!r}")
         return problems
 
 

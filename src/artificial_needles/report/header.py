@@ -52,6 +52,7 @@ def header_tables(ctx: Context) -> tuple[list[Table], dict[str, Any]]:
         "Runs",
         ["label", "model", "seed", "stage", "date (UTC)", "lm-eval", "limit", "source"],
         runs_rows,
+        align="llrlllrl",
     )
     tasks = sorted((t for t in ctx.tasks() if is_ours(t)), key=natural_key)
     task_rows, task_json = [], {}
@@ -67,7 +68,7 @@ def header_tables(ctx: Context) -> tuple[list[Table], dict[str, Any]]:
         )
         task_json[t] = {"versions": versions, "samples": counts}
     tasks_table = Table("Tasks: version and samples per label", ["task", "version", *ctx.labels],
-                        task_rows)  # fmt: skip
+                        task_rows, align="ll")  # fmt: skip
     return [runs_table, tasks_table], {"runs": runs_json, "tasks": task_json}
 
 

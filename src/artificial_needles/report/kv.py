@@ -76,6 +76,67 @@ def _buckets(ctx: Context, task: str, pattern: re.Pattern) -> list[int]:
     )
 
 
+def _num(x: float) -> str:
+    return str(int(x)) if float(x).is_integer() else f"{x:g}"
+
+
+def _gridless(ctx: Context, task: str) -> list[str]:
+    """A note naming the runs of ``task`` that give no length x depth cells while others do
+    (left out of the heatmap), or none."""
+    runs = [(lab, r) for lab in ctx.labels for r in ctx.runs[lab] if task in r.values]
+    cells = [(lab, r, bool(run_cells(r, task))) for lab, r in runs]
+    missing = [f"{lab} ({r.source})" for lab, r, has in cells if not has]
+    if not missing or len(missing) == len(cells):
+        return []
+    return [
+        f"{task}: left out of the heatmap, no length x depth cells in {', '.join(missing)} "
+        "(several lengths, no samples_*.jsonl; run lm_eval with --log_samples)"
+    ]
+
+
+def _limit_note(ctx: Context) -> list[str]:
+    """Why a run with ``--limit`` has empty lengths and buckets (none without such a run)."""
+    limited = sorted({_num(r.limit) for rs in ctx.runs.values() for r in rs if r.limit})
+    if not limited:
+        return []
+    return [
+        f"Runs with --limit ({', '.join(limited)}) evaluate only the first documents, which "
+        "lie in the first length and depth buckets (documents go length by length, bucket "
+        "by bucket): the other lengths and buckets stay empty. To evaluate fewer documents in "
+        "every bucket, lower the task's num_samples instead."
+    ]
+
+
+def _shape(run: Run, task: str, pattern: re.Pattern) -> str:
+    """The buckets a run of ``task`` was evaluated with (every bucket metric, -1 included)."""
+    found = sorted({int(m[1]) for k in run.values.get(task, {}) if (m := pattern.match(k))})
+    return "/".join(map(str, found))
+
+
+def kv_warnings(ctx: Context) -> list[str]:
+    """Loud warnings: runs of one KV task evaluated with different depth buckets or lengths,
+    whose rows the report would otherwise compare as if they measured the same thing."""
+    out = []
+    for task in sorted(t for t in ctx.tasks() if KV_TASK.match(t)):
+        for pattern, what, fix in (
+            (DEPTH, "depth buckets", "depth_buckets"),
+            (LENGTH, "lengths", "max_seq_lengths"),
+        ):
+            seen: dict[str, list[str]] = {}
+            for lab in ctx.labels:
+                for r in ctx.runs[lab]:
+                    if task in r.values and (shape := _shape(r, task, pattern)):
+                        seen.setdefault(shape, []).append(f"{lab} ({r.source})")
+            if len(seen) > 1:
+                parts = "; ".join(f"{shape} in {', '.join(runs)}" for shape, runs in seen.items())
+                out.append(
+                    f"{task}: runs were evaluated with different {what} ({parts}); rows of the "
+                    f"same name compare different things (e.g. a 0-20% bucket against a 0-33% "
+                    f"one) and so do the summaries: evaluate every run with the same {fix}"
+                )
+    return out
+
+
 def _grid(ctx: Context, task: str, label: str) -> dict[tuple[int, int], Agg]:
     per_run = [run_cells(r, task) for r in ctx.runs[label] if task in r.values]
     keys = sorted({k for cells in per_run for k in cells})
@@ -134,6 +195,7 @@ def kv_section(ctx: Context) -> Section | None:
         "Depth: start of the gold dictionary's bucket in percent of the list. Empty cells: no "
         "documents in that bucket."
     )
+    sec.notes += _limit_note(ctx)
     sec.data = {"tasks": {}}
     for task in tasks:
         have = {k for rs in ctx.runs.values() for r in rs for k in r.values.get(task, {})}
@@ -170,6 +232,7 @@ def kv_section(ctx: Context) -> Section | None:
                 for lab, g in grids.items()
             },
         }
+        sec.notes += _gridless(ctx, task)
         figure = _heatmap(task, grids)
         if figure is not None:
             sec.figures.append(figure)

@@ -174,9 +174,8 @@ def _merge(source: str, files: list[tuple[Path, dict[str, Any]]], label: str | N
     meta = newest.get("artificial_needles") or {}
     model = _model_name(newest)
     stage = meta.get("stage")
+    # only our run record names a training seed (lm-eval's random_seed is not one)
     seed = meta.get("seed")
-    if seed is None:
-        seed = (newest.get("config") or {}).get("random_seed")
     if label is None:
         label = meta.get("label") or (f"{model} [{stage}]" if stage else model)
     run = Run(

@@ -49,6 +49,15 @@ class Table:
     columns: list[str]
     rows: list[list[str]]
     headline: bool = False
+    #: one letter per column, ``l`` (text, left-aligned) or ``r`` (numbers, right-aligned);
+    #: empty: the first column is text, the others numbers
+    align: str = ""
+
+    def aligns(self) -> list[str]:
+        """``"l"`` or ``"r"`` for each column."""
+        given = list(self.align)
+        return [given[i] if i < len(given) else ("l" if i == 0 else "r")
+                for i in range(len(self.columns))]  # fmt: skip
 
 
 @dataclass

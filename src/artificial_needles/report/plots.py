@@ -56,7 +56,32 @@ class Grid:
     ylabel: str = ""
 
 
+#: Room kept between the outermost text and the canvas edge, in inches.
+_PAD = 0.1
+
+
+def _fit_text(fig) -> None:
+    """Widen / heighten ``fig`` until every text (titles, labels, ticks) lies on its canvas.
+
+    Constrained layout places the axes but cannot shrink text: a title wider than a narrow
+    figure (one heatmap panel of two buckets) would be cut off on both sides."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    canvas = FigureCanvasAgg(fig)
+    for _ in range(5):
+        canvas.draw()
+        box = fig.get_tightbbox(canvas.get_renderer())
+        width, height = fig.get_size_inches()
+        if box.x0 >= 0 and box.y0 >= 0 and box.x1 <= width and box.y1 <= height:
+            return
+        # centred text (the title) overflows both sides: grow by twice the larger overflow
+        need_w = width - 2 * min(box.x0, width - box.x1) + _PAD
+        need_h = height - 2 * min(box.y0, height - box.y1) + _PAD
+        fig.set_size_inches(round(max(width, need_w), 2), round(max(height, need_h), 2))
+
+
 def _png(fig) -> bytes:
+    _fit_text(fig)
     buf = io.BytesIO()
     fig.savefig(buf, format="png", metadata={"Software": None})
     return buf.getvalue()

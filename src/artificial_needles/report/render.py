@@ -21,8 +21,7 @@ def md_table(table: Table) -> str:
     """A GitHub-flavoured Markdown table under a bold title."""
     lines = [f"**{table.title}**", ""]
     lines.append("| " + " | ".join(_md_escape(c) for c in table.columns) + " |")
-    lines.append("|" + "|".join("---" if i == 0 else "---:" for i in range(len(table.columns)))
-                 + "|")  # fmt: skip
+    lines.append("|" + "|".join("---" if a == "l" else "---:" for a in table.aligns()) + "|")
     for row in table.rows:
         lines.append("| " + " | ".join(_md_escape(c) for c in row) + " |")
     return "\n".join(lines)
@@ -52,9 +51,11 @@ def to_markdown(report: Report) -> str:
 
 def _html_table(table: Table) -> str:
     e = html.escape
-    head = "".join(f"<th>{e(c)}</th>" for c in table.columns)
+    cls = [' class="l"' if a == "l" else "" for a in table.aligns()]
+    head = "".join(f"<th{k}>{e(c)}</th>" for k, c in zip(cls, table.columns, strict=True))
     body = "".join(
-        "<tr>" + "".join(f"<td>{e(c)}</td>" for c in row) + "</tr>" for row in table.rows
+        "<tr>" + "".join(f"<td{k}>{e(c)}</td>" for k, c in zip(cls, row, strict=True)) + "</tr>"
+        for row in table.rows
     )
     return (
         f"<table><caption>{e(table.title)}</caption><thead><tr>{head}</tr></thead>"
@@ -66,7 +67,7 @@ _CSS = (
     "body{font-family:sans-serif;max-width:72em;margin:2em auto;padding:0 1em;color:#222}"
     "table{border-collapse:collapse;margin:1em 0}caption{font-weight:bold;text-align:left}"
     "td,th{border:1px solid #ccc;padding:.25em .6em;text-align:right}"
-    "td:first-child,th:first-child{text-align:left}"
+    "td.l,th.l{text-align:left}"
     ".warn{background:#fff3cd;border-left:4px solid #e0a800;padding:.5em 1em}"
     "img{max-width:100%}"
 )
@@ -106,10 +107,11 @@ def text_table(table: Table) -> str:
     rows: Sequence[Sequence[str]] = [table.columns, *table.rows]
     widths = [max(len(r[i]) for r in rows) for i in range(len(table.columns))]
     lines = [table.title]
+    aligns = table.aligns()
     for k, row in enumerate(rows):
         cells = [
-            c.ljust(w) if i == 0 else c.rjust(w)
-            for i, (c, w) in enumerate(zip(row, widths, strict=True))
+            c.ljust(w) if a == "l" else c.rjust(w)
+            for c, w, a in zip(row, widths, aligns, strict=True)
         ]
         lines.append("  ".join(cells).rstrip())
         if k == 0:

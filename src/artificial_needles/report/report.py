@@ -140,7 +140,7 @@ def build_report(
     """Read the RUN paths, group runs by label, and build every section that has data."""
     from artificial_needles.report.general import general_section
     from artificial_needles.report.header import header_tables, warnings
-    from artificial_needles.report.kv import kv_section
+    from artificial_needles.report.kv import kv_section, kv_warnings
     from artificial_needles.report.load import load_runs
     from artificial_needles.report.sections import flenqa_section, mdqa_section
 
@@ -177,6 +177,6 @@ def build_report(
         sections=[s for s in built.values() if s is not None],
         header=header,
         header_data=header_data,
-        warnings=warnings(ctx),
+        warnings=warnings(ctx) + kv_warnings(ctx),
         absent=[SECTION_NAMES[k] for k, s in built.items() if s is None],
     )

@@ -161,7 +161,7 @@ def flenqa_section(ctx: Context) -> Section | None:
             )  # fmt: skip
         mode = "with CoT" if cot else "without CoT"
         sec.tables.append(
-            Table(f"FLenQA {mode}", ctx.columns(["task", "length"]), rows, headline=True)
+            Table(f"FLenQA {mode}", ctx.columns(["task", "length"]), rows, headline=True, align="l")
         )
         sec.data["modes"]["cot" if cot else "no_cot"] = {
             "tasks": names,
