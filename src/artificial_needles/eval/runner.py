@@ -13,6 +13,9 @@ results carry the file written under :data:`RESULTS_FILE`.
 The chat-template rule: instruct models are evaluated through their chat template, as in the
 paper. ``apply_chat_template=None`` (the default) applies it when the model's tokenizer has one;
 the decision is recorded in the results, and base and finetuned runs use the same rule.
+
+(About 300 lines on purpose: the session, the run and the public entry points are one path
+with one set of lm-eval options; split, each part would repeat them.)
 """
 
 from __future__ import annotations
