@@ -1,6 +1,6 @@
 """Our calls into lm-eval use its current API: a run prints no deprecation warning raised by our
 code on any tested lm-eval (0.4.11, Axolotl's pin; the newest the ``eval`` extra allows, run by
-``scripts/test.sh``'s eval-only environment). See docs/lm-eval.md."""
+``scripts/test.sh``'s eval-only environment). See docs/versions.md."""
 
 from __future__ import annotations
 
@@ -63,3 +63,15 @@ def test_loading_tasks_warns_nothing(tmp_path):
     assert deprecations == [], [str(w.message) for w in deprecations]
     assert {"mdqa_20docs_pos1", "mdqa_closedbook"} <= set(first)
     assert all(again[name] is task for name, task in first.items())  # built once, shared
+
+
+def test_plan_prints_no_deprecation_warning_of_ours(tmp_path, tiny_model_dir):
+    write_mdqa(tmp_path / "mdqa" / "nq-open-20_total_documents_gold_at_0.jsonl.gz", 2)
+    env = {**os.environ, "PYTHONWARNINGS": "always::DeprecationWarning,always::FutureWarning"}
+    args = ["eval", "--plan", "--model", "hf", "--model_args", f"pretrained={tiny_model_dir}"]
+    args += ["--tasks", "mdqa_20docs_pos10,kv_retrieval_simple"]
+    args += ["--metadata", json.dumps({"mdqa_data": str(tmp_path / "mdqa")})]
+    proc = subprocess.run([CLI, *args], capture_output=True, text=True, env=env, cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    ours = [line for line in (proc.stdout + proc.stderr).splitlines() if OURS.search(line)]
+    assert ours == [], f"lm-eval {version('lm-eval')}: " + "\n".join(ours)

@@ -106,14 +106,14 @@ def make_plan(
     :func:`artificial_needles.eval.runner.evaluate` (other keyword arguments are accepted and
     ignored). ``apply_chat_template=None`` applies the tokenizer's template when it has one,
     as the run does. Checks the tasks first (one clear error line); loads no model."""
-    from lm_eval.tasks import TaskManager, get_task_dict
+    from lm_eval.tasks import TaskManager
     from lm_eval.utils import simple_parse_args_string
     from transformers import AutoTokenizer
 
     from artificial_needles.errors import NeedlesError
     from artificial_needles.eval.checks import check_tasks, include_paths
     from artificial_needles.eval.lengths import task_prompts
-    from artificial_needles.eval.lm_eval_compat import TokenizerLM, once_task_manager
+    from artificial_needles.eval.lm_eval_compat import TokenizerLM, load_tasks, once_task_manager
     from artificial_needles.eval.runner import parse_model_args, task_metadata
 
     args = parse_model_args(model_args)
@@ -133,7 +133,7 @@ def make_plan(
     )
     counted = task_prompts(
         lm,
-        get_task_dict(list(tasks), manager),
+        load_tasks(manager, list(tasks)),
         limit=limit,
         apply_chat_template=chat,
         system_instruction=system_instruction,
