@@ -22,7 +22,23 @@ from pathlib import Path
 import torch.distributed as dist
 
 
+def _cuda_build_without_driver() -> None:
+    """On a machine without a GPU driver, the CUDA build of torch (the only one the package
+    index has for CI's Python 3.12 environment) fails Axolotl's P2P probe in ``load_cfg`` with a
+    RuntimeError, where the CPU build raises the AssertionError that Axolotl takes as "nothing
+    to probe". Give the probe the CPU build's answer; GPU machines are untouched."""
+    import torch
+
+    if torch.version.cuda and not torch.cuda.is_available():
+
+        def no_peer(*_: object) -> bool:
+            raise AssertionError("no CUDA device on this machine")
+
+        torch.cuda.can_device_access_peer = no_peer
+
+
 def main(config: str, report_dir: str) -> None:
+    _cuda_build_without_driver()
     dist.init_process_group("gloo", timeout=timedelta(seconds=600))
     rank = dist.get_rank()
     from axolotl.cli.config import load_cfg
