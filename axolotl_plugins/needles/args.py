@@ -80,6 +80,9 @@ class _PluginArgs(BaseModel):
         "hf", description="lm-eval model type of the evaluation child process"
     )
     needles_eval_chat_template: bool = Field(True, description="apply the chat template in eval")
+    needles_eval_log_samples: bool = Field(
+        False, description="lm-eval --log_samples: each document's prompt, output and score"
+    )
     needles_eval_model_args: str | None = Field(
         None, description="extra lm-eval model_args, e.g. attn_implementation=sdpa"
     )

@@ -44,6 +44,7 @@ class EvalSettings:
     batch_size: str = "1"
     model_args: str | None = None
     backend: str = "hf"
+    log_samples: bool = False
 
 
 def eval_settings(cfg: Any) -> EvalSettings:
@@ -62,6 +63,7 @@ def eval_settings(cfg: Any) -> EvalSettings:
         batch_size=str(batch),
         model_args=cfg.get("needles_eval_model_args"),
         backend=backend,
+        log_samples=bool(cfg.get("needles_eval_log_samples")),
     )
 
 

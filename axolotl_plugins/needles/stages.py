@@ -83,6 +83,7 @@ def write_command(
         limit=settings.limit if limit is None else limit,
         metadata=dict(settings.metadata),
         apply_chat_template=settings.apply_chat_template,
+        log_samples=settings.log_samples,
         label=record["label"],
         stage=stage,
         seed=record["seed"],

@@ -1,4 +1,5 @@
-"""Command line: ``artificial-needles generate | list | validate | tasks-path | eval``."""
+"""Command line: ``artificial-needles generate | list | validate | tasks-path | eval | report |
+configs | tiny-model | demo-model``."""
 
 from __future__ import annotations
 
@@ -193,6 +194,12 @@ def _configure_tiny_model(tm: argparse.ArgumentParser) -> None:
     tiny_model_cli.configure_parser(tm)
 
 
+def _configure_demo_model(dm: argparse.ArgumentParser) -> None:
+    from artificial_needles.cli import demo_model as demo_model_cli
+
+    demo_model_cli.configure_parser(dm)
+
+
 #: name -> (help, configure, options of add_parser): the subcommands in ``--help`` order.
 COMMANDS: dict[str, tuple[str, Callable[[argparse.ArgumentParser], None], dict[str, Any]]] = {
     "generate": ("generate a synthetic task dataset (JSON lines)", _configure_generate, {}),
@@ -203,6 +210,7 @@ COMMANDS: dict[str, tuple[str, Callable[[argparse.ArgumentParser], None], dict[s
     "report": ("results report (md/html/json)", _configure_report, {}),
     "configs": ("list or copy shipped configs", _configure_configs, {}),
     "tiny-model": ("build a tiny random model", _configure_tiny_model, {}),
+    "demo-model": ("fetch the real demo model (SmolLM2-135M-Instruct)", _configure_demo_model, {}),
 }
 
 

@@ -147,6 +147,7 @@ class EvalRun:
     limit: int | float | None = None
     metadata: dict[str, Any] = field(default_factory=dict)
     apply_chat_template: bool = True
+    log_samples: bool = False
     label: str | None = None
     stage: str | None = None
     seed: int | None = None
@@ -186,6 +187,8 @@ def eval_argv(run: EvalRun, gpus: int, python: str = sys.executable) -> list[str
     ]
     if run.limit is not None:
         command += ["--limit", str(run.limit)]
+    if run.log_samples:
+        command.append("--log_samples")
     if run.metadata:
         command += ["--metadata", json.dumps(run.metadata, sort_keys=True)]
     if run.label:
