@@ -117,7 +117,6 @@ def axolotl_config(args: argparse.Namespace, model: Path, mdqa: Path, lr: float)
         needles_eval_samples=args.eval_samples,
         needles_eval_tasks=["kv_retrieval_simple", "mdqa_10docs", "mdqa_closedbook"],
         needles_eval_baseline=True,
-        needles_eval_limit=args.questions,
         needles_eval_log_samples=True,
         # bf16 inference for both stages (1.6x faster on CPU); the context holds the longest
         # MDQA prompt (1,774 tokens) plus its 100 generated tokens
@@ -299,13 +298,15 @@ def main(argv: list[str] | None = None) -> int:
         default=Path.home() / ".cache" / "artificial-needles" / "demo-model",
         help="where demo-model puts (or finds) the converted model",
     )
-    parser.add_argument("--lrs", type=float, nargs="+", default=[1e-4, 4e-4])
-    parser.add_argument("--pilot-steps", type=int, default=40)
+    parser.add_argument("--lrs", type=float, nargs="+", default=[2e-4, 1e-3])
+    parser.add_argument("--pilot-steps", type=int, default=16)
     parser.add_argument("--num-samples", type=int, default=256)
-    parser.add_argument("--eval-samples", type=int, default=32)
+    parser.add_argument("--eval-samples", type=int, default=16)
     parser.add_argument("--max-tokens", type=int, default=1024)
     parser.add_argument("--kv-per-cell", type=int, default=20, help="KV docs per length x depth")
-    parser.add_argument("--questions", type=int, default=200, help="MDQA questions per position")
+    parser.add_argument(
+        "--questions", type=int, default=100, help="MDQA questions (each at 3 positions)"
+    )
     parser.add_argument("--quick", action="store_true", help="tiny sizes: checks the plumbing")
     args = parser.parse_args(argv)
     if args.quick:
@@ -324,7 +325,7 @@ def main(argv: list[str] | None = None) -> int:
     mdqa = work / "nq-open-10_total_documents-oracle.jsonl.gz"
     built = run(
         "build-mdqa",
-        [sys.executable, BUILD_MDQA, "--num-questions", max(args.questions, 2), "-o", mdqa],
+        [sys.executable, BUILD_MDQA, "--num-questions", args.questions, "-o", mdqa],
     )
     mdqa_sha = built.strip().splitlines()[-1]
 
