@@ -84,7 +84,8 @@ def test_prepared_labels_are_the_answer_and_end_of_turn(trained, demo_model_dir)
         assert text.endswith("<|im_end|>"), text
         seen.append(text.removesuffix("<|im_end|>"))
         assert len(row["input_ids"]) <= MAX_TOKENS
-        prompt = tok.decode(row["input_ids"][: len(row["input_ids"]) - len(ids)])
+        first = next(i for i, lab in enumerate(row["labels"]) if lab != -100)
+        prompt = tok.decode(row["input_ids"][:first])
         assert prompt.startswith("<|im_start|>system\n") and prompt.endswith("assistant\n")
     assert sorted(seen) == sorted(answers)
 

@@ -24,6 +24,7 @@ PLUGIN_ONLY = {
     "needles_eval_batch_size",
     "needles_eval_backend",
     "needles_eval_chat_template",
+    "needles_eval_log_samples",
     "needles_eval_model_args",
 }
 

@@ -118,3 +118,12 @@ def test_command_script_unsets_the_launcher_and_keeps_no_secret(tmp_path, monkey
     assert not seen & {"RANK", "MASTER_PORT", "TORCHELASTIC_RUN_ID", "PET_X"}
     assert "HF_HOME" in seen and os.access(path, os.X_OK)
     assert shlex.split(text.splitlines()[-1])[0] == "exec"
+
+
+def test_log_samples_reaches_the_child_only_when_asked():
+    import dataclasses
+
+    run = _run("hf")
+    assert "--log_samples" not in eval_argv(run, gpus=1, python="py")
+    argv = eval_argv(dataclasses.replace(run, log_samples=True), gpus=1, python="py")
+    assert argv.count("--log_samples") == 1

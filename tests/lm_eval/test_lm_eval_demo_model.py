@@ -51,6 +51,7 @@ def results(demo_model_dir, tmp_path_factory):
         "num_samples": 1,
         "mdqa_data": str(mdqa),
         "flenqa_data": str(flenqa),
+        "chat_template": True,  # size the KV prompts as the model sees them (--apply_chat_template)
     }
     env = {k: v for k, v in os.environ.items() if not k.startswith("PYTEST")}
     env.update(HF_HUB_OFFLINE="1", HF_DATASETS_OFFLINE="1", TOKENIZERS_PARALLELISM="false")

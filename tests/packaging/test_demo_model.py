@@ -9,6 +9,7 @@ folder behind.
 from __future__ import annotations
 
 import json
+import math
 import os
 import subprocess
 import sys
@@ -51,7 +52,7 @@ def test_the_folder_is_a_real_llama_with_chatml(demo_model_dir):
     assert config.architectures == ["LlamaForCausalLM"]
     assert config.max_position_embeddings == 8192
     with safe_open(str(demo_model_dir / "model.safetensors"), "pt") as fh:
-        numel = sum(fh.get_slice(k).get_shape().numel() for k in fh.keys())  # noqa: SIM118
+        numel = sum(math.prod(fh.get_slice(k).get_shape()) for k in fh.keys())  # noqa: SIM118
     assert numel == 134_515_008  # 134.5M, the embedding tied to the output layer
     tok = AutoTokenizer.from_pretrained(demo_model_dir)
     specials = (tok.bos_token, tok.eos_token, tok.pad_token)
