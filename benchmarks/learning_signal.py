@@ -389,8 +389,9 @@ def main(argv: list[str] | None = None) -> int:
         # Resume: the same config was trained; evaluate what is not evaluated yet (results
         # made from another MDQA file are dropped first), then write the report.
         print(f"  {train_dir}: trained with this config, evaluating", flush=True)
-        if mdqa_changed and (train_dir / "needles_eval").exists():
-            shutil.rmtree(train_dir / "needles_eval")
+        if mdqa_changed:
+            for stale in sorted((train_dir / "needles_eval").glob("*/mdqa_*")):
+                shutil.rmtree(stale)
         run("evaluate", [BIN / "axolotl", "needles-eval", config, "--stage", "all"])
     log = train_log.read_text(encoding="utf-8", errors="replace")
     collect(out, train_dir)
